@@ -1,0 +1,39 @@
+/** Every label, annotation and pod state podpool reads or writes, defined once. */
+
+export const API_GROUP = 'podpool.dev';
+export const API_VERSION = 'v1alpha1';
+export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
+export const KIND = 'PodPool';
+export const PLURAL = 'podpools';
+export const SINGULAR = 'podpool';
+export const SHORT_NAMES = ['pp'];
+
+/** Pool membership; also the /scale selector. */
+export const POOL_LABEL = `${API_GROUP}/pool`;
+/** Pod lifecycle within the pool: warming | ready | reserved. */
+export const STATE_LABEL = `${API_GROUP}/state`;
+/** Hash of the spec.podTemplate that made the pod. */
+export const TEMPLATE_HASH_LABEL = `${API_GROUP}/template-hash`;
+/** Who holds a reserved pod. */
+export const RESERVED_BY_ANNOTATION = `${API_GROUP}/reserved-by`;
+/** When a pod was reserved (RFC 3339). */
+export const RESERVED_AT_ANNOTATION = `${API_GROUP}/reserved-at`;
+/** Optional reservation time-to-live in seconds; the controller ends the session after it. */
+export const RESERVATION_TTL_ANNOTATION = `${API_GROUP}/reservation-ttl-seconds`;
+
+export const POD_STATES = ['warming', 'ready', 'reserved'] as const;
+export type PodState = (typeof POD_STATES)[number];
+
+export function isPodState(value: unknown): value is PodState {
+  return typeof value === 'string' && (POD_STATES as readonly string[]).includes(value);
+}
+
+/** The /scale selector: the pool's warm pods (warming and ready), never the reserved ones. */
+export function warmPodSelector(poolName: string): string {
+  return `${POOL_LABEL}=${poolName},${STATE_LABEL}!=reserved`;
+}
+
+/** Every pod of the pool, reserved ones included. */
+export function poolPodSelector(poolName: string): string {
+  return `${POOL_LABEL}=${poolName}`;
+}

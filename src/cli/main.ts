@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/** The `podpool` command. Each subcommand lives in its own module and is loaded on demand. */
+import { errorMessage, PodpoolError } from '../errors.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  crd: { summary: 'print the PodPool CustomResourceDefinition YAML', load: async () => (await import('./crd.js')).crdCommand },
+  recommend: {
+    summary: "print the scaling engine's decision for a pool as JSON",
+    load: async () => (await import('./recommend.js')).recommendCommand,
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(12)} ${summary}`);
+  return `usage: podpool <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun podpool <command> --help for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`podpool: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (error) {
+    const code = error instanceof PodpoolError ? ` (${error.code})` : '';
+    console.error(`podpool ${name}: ${errorMessage(error)}${code}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

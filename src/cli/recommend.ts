@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import { parsePodPool } from '../api/parse.js';
+import type { ReservationHistoryStatus } from '../api/schema.js';
+import { PodpoolError } from '../errors.js';
+import { historyBucketsNeeded, recommend } from '../scaling/recommend.js';
+import {
+  advanceHistory,
+  DEFAULT_BUCKET_SECONDS,
+  decodeHistory,
+  emptyHistory,
+  recordReservations,
+  type ReservationHistory,
+} from '../scaling/reservation-history.js';
+import { readDocument } from './files.js';
+
+const HELP = `usage: podpool recommend --pool FILE [--at ISO-TIME] [--history FILE] [--observed-warmup SECONDS]
+
+Prints the scaling engine's decision for the pool as JSON, with the reason.
+  --pool FILE             a PodPool manifest (YAML or JSON); its status.reservationHistory is used if present
+  --at ISO-TIME           the moment to decide for (default: now)
+  --history FILE          reservations: a JSON/YAML list of ISO times, or a status.reservationHistory object
+  --observed-warmup SECS  warm-up time observed so far (used when spec.warmupSeconds is unset)`;
+
+function parseInstant(value: string, what: string): number {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new PodpoolError('InvalidArgument', `${what}: ${JSON.stringify(value)} is not an ISO-8601 time`);
+  return ms;
+}
+
+function historyFrom(document: unknown, nowMs: number, maxBuckets: number): ReservationHistory {
+  if (Array.isArray(document)) {
+    let history = emptyHistory(nowMs, DEFAULT_BUCKET_SECONDS);
+    for (const entry of document) {
+      const at = typeof entry === 'number' ? entry * 1000 : parseInstant(String(entry), '--history');
+      if (at <= nowMs) history = recordReservations(history, at, 1, maxBuckets);
+    }
+    return advanceHistory(history, nowMs, maxBuckets);
+  }
+  if (typeof document === 'object' && document !== null && 'counts' in document) {
+    return advanceHistory(decodeHistory(document as ReservationHistoryStatus, nowMs), nowMs, maxBuckets);
+  }
+  throw new PodpoolError('InvalidArgument', '--history must hold a list of reservation times or a reservationHistory object');
+}
+
+export async function recommendCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      pool: { type: 'string' },
+      at: { type: 'string' },
+      history: { type: 'string' },
+      'observed-warmup': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values.pool === undefined) throw new PodpoolError('InvalidArgument', `--pool is required\n\n${HELP}`);
+  const pool = parsePodPool(await readDocument(values.pool));
+  const nowMs = values.at === undefined ? Date.now() : parseInstant(values.at, '--at');
+  const maxBuckets = historyBucketsNeeded(pool.spec, DEFAULT_BUCKET_SECONDS);
+  const history =
+    values.history !== undefined
+      ? historyFrom(await readDocument(values.history), nowMs, maxBuckets)
+      : advanceHistory(decodeHistory(pool.status?.reservationHistory, nowMs), nowMs, maxBuckets);
+  let observedWarmupSeconds = pool.status?.observedWarmupSeconds;
+  if (values['observed-warmup'] !== undefined) {
+    observedWarmupSeconds = Number(values['observed-warmup']);
+    if (!Number.isFinite(observedWarmupSeconds) || observedWarmupSeconds <= 0) {
+      throw new PodpoolError('InvalidArgument', '--observed-warmup must be a positive number of seconds');
+    }
+  }
+  const recommendation = recommend(pool.spec, { history, observedWarmupSeconds }, nowMs);
+  console.log(JSON.stringify({ pool: pool.metadata.name, at: new Date(nowMs).toISOString(), ...recommendation }, null, 2));
+  return 0;
+}

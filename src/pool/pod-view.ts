@@ -1,0 +1,63 @@
+/**
+ * The few facts about a pod that pool logic needs, read from a Kubernetes Pod object.
+ * Keeping the pure core on this small shape lets tests and the simulator build pods cheaply.
+ */
+import { POOL_LABEL, RESERVED_AT_ANNOTATION, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../api/labels.js';
+
+export interface PodView {
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+  createdMs: number;
+  /** Set once the pod is being deleted. */
+  deletingMs?: number | undefined;
+  phase: string;
+  ready: boolean;
+  /** When the Ready condition last became True. */
+  readySinceMs?: number | undefined;
+}
+
+interface PodLike {
+  metadata?: {
+    name?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp?: Date | string;
+    deletionTimestamp?: Date | string;
+  };
+  status?: {
+    phase?: string;
+    conditions?: Array<{ type: string; status: string; lastTransitionTime?: Date | string }>;
+  };
+}
+
+function toMs(value: Date | string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+export function podView(pod: PodLike): PodView {
+  const readyCondition = pod.status?.conditions?.find((condition) => condition.type === 'Ready');
+  const ready = readyCondition?.status === 'True';
+  return {
+    name: pod.metadata?.name ?? '',
+    labels: pod.metadata?.labels ?? {},
+    annotations: pod.metadata?.annotations ?? {},
+    createdMs: toMs(pod.metadata?.creationTimestamp) ?? 0,
+    deletingMs: toMs(pod.metadata?.deletionTimestamp),
+    phase: pod.status?.phase ?? 'Pending',
+    ready,
+    readySinceMs: ready ? toMs(readyCondition?.lastTransitionTime) : undefined,
+  };
+}
+
+export function poolOf(pod: PodView): string | undefined {
+  return pod.labels[POOL_LABEL];
+}
+
+export function reservedAtMs(pod: PodView): number | undefined {
+  return toMs(pod.annotations[RESERVED_AT_ANNOTATION]);
+}
+
+export { POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL };

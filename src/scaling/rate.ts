@@ -1,0 +1,88 @@
+/**
+ * Velocity and acceleration of the reservation rate, estimated from the bucketed history.
+ *
+ * velocity: the larger of the rate over the last minute and over the last five minutes. The
+ * short window reacts to a burst at once; the long one keeps sparse demand (one reservation every
+ * few minutes) from reading as zero and lets a burst fade over minutes instead of seconds.
+ * acceleration: the least-squares slope of the per-minute rates over the last five minutes, which
+ * a single noisy minute moves far less than a difference of two minutes would.
+ */
+import type { ReservationHistory } from './reservation-history.js';
+
+export const SHORT_WINDOW_SECONDS = 60;
+export const LONG_WINDOW_SECONDS = 300;
+
+export interface Rate {
+  /** Reservations per minute. */
+  velocity: number;
+  /** Reservations per minute, per minute. */
+  acceleration: number;
+}
+
+interface Slot {
+  count: number;
+  seconds: number;
+}
+
+/**
+ * The buckets covering the `seconds` before `atMs`, newest first. The bucket containing `atMs`
+ * counts only the part that has elapsed, so a rate is never diluted by time that has not happened.
+ */
+function slotsBefore(history: ReservationHistory, atMs: number, seconds: number): Slot[] {
+  const bucketMs = history.bucketSeconds * 1000;
+  const currentEnd = Math.ceil(atMs / bucketMs) * bucketMs;
+  const elapsedInCurrent = Math.max((atMs - (currentEnd - bucketMs)) / 1000, 1e-3);
+  const slots: Slot[] = [];
+  const wanted = Math.round(seconds / history.bucketSeconds);
+  for (let age = 0; age < wanted; age += 1) {
+    const end = currentEnd - age * bucketMs;
+    const index = history.counts.length - 1 - Math.round((history.endMs - end) / bucketMs);
+    const count = index >= 0 && index < history.counts.length ? (history.counts[index] ?? 0) : 0;
+    slots.push({ count, seconds: age === 0 ? elapsedInCurrent : history.bucketSeconds });
+  }
+  return slots;
+}
+
+function perMinute(slots: readonly Slot[]): number {
+  let count = 0;
+  let seconds = 0;
+  for (const slot of slots) {
+    count += slot.count;
+    seconds += slot.seconds;
+  }
+  return seconds > 0 ? (count / seconds) * 60 : 0;
+}
+
+export function rateAt(history: ReservationHistory, atMs: number): Rate {
+  const slots = slotsBefore(history, atMs, LONG_WINDOW_SECONDS);
+  const perMinuteSlots = Math.max(1, Math.round(SHORT_WINDOW_SECONDS / history.bucketSeconds));
+  const velocity = Math.max(perMinute(slots.slice(0, perMinuteSlots)), perMinute(slots));
+
+  // Per-minute rates, newest first, at x = minutes before atMs (group midpoints).
+  const xs: number[] = [];
+  const ys: number[] = [];
+  let offsetSeconds = 0;
+  for (let start = 0; start < slots.length; start += perMinuteSlots) {
+    const group = slots.slice(start, start + perMinuteSlots);
+    const groupSeconds = group.reduce((sum, slot) => sum + slot.seconds, 0);
+    xs.push(-(offsetSeconds + groupSeconds / 2) / 60);
+    ys.push(perMinute(group));
+    offsetSeconds += groupSeconds;
+  }
+  return { velocity, acceleration: leastSquaresSlope(xs, ys) };
+}
+
+function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const meanX = xs.reduce((a, b) => a + b, 0) / n;
+  const meanY = ys.reduce((a, b) => a + b, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (let i = 0; i < n; i += 1) {
+    const dx = (xs[i] as number) - meanX;
+    covariance += dx * ((ys[i] as number) - meanY);
+    variance += dx * dx;
+  }
+  return variance > 0 ? covariance / variance : 0;
+}

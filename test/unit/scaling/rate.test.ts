@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { rateAt } from '../../../src/scaling/rate.js';
+import { emptyHistory, recordReservations, type ReservationHistory } from '../../../src/scaling/reservation-history.js';
+import { at } from '../support/spec.js';
+
+const NOW = at('2026-01-05T10:00:00Z');
+
+/** One entry per minute, oldest first, each minute's reservations spread over its buckets. */
+function perMinute(counts: number[]): ReservationHistory {
+  let history = emptyHistory(NOW - counts.length * 60_000);
+  counts.forEach((count, minute) => {
+    const start = NOW - (counts.length - minute) * 60_000;
+    for (let i = 0; i < count; i += 1) history = recordReservations(history, start + 1 + ((i * 60_000) / count), 1, 100);
+  });
+  return history;
+}
+
+describe('rateAt', () => {
+  it('is zero without reservations', () => {
+    expect(rateAt(emptyHistory(NOW), NOW)).toEqual({ velocity: 0, acceleration: 0 });
+  });
+
+  it('measures a steady rate as velocity with no acceleration', () => {
+    const rate = rateAt(perMinute([6, 6, 6, 6, 6]), NOW);
+    expect(rate.velocity).toBeCloseTo(6);
+    expect(rate.acceleration).toBeCloseTo(0);
+  });
+
+  it('measures a linear ramp as its slope', () => {
+    const rate = rateAt(perMinute([2, 4, 6, 8, 10]), NOW);
+    expect(rate.velocity).toBeCloseTo(10);
+    expect(rate.acceleration).toBeCloseTo(2);
+  });
+
+  it('keeps sparse demand visible through the five-minute window', () => {
+    const rate = rateAt(perMinute([1, 0, 0, 0, 0]), NOW);
+    expect(rate.velocity).toBeCloseTo(0.2);
+    expect(rate.acceleration).toBeLessThan(0);
+  });
+
+  it('damps a one-minute burst in acceleration compared with a two-point difference', () => {
+    const rate = rateAt(perMinute([0, 0, 0, 0, 10]), NOW);
+    expect(rate.velocity).toBeCloseTo(10);
+    expect(rate.acceleration).toBeCloseTo(2);
+  });
+
+  it('does not dilute the rate with the part of the current bucket that has not happened', () => {
+    const history = recordReservations(emptyHistory(NOW), NOW + 1_000, 1, 100);
+    // Four buckets of which the newest has run 2 s: 1 reservation in 47 s.
+    expect(rateAt(history, NOW + 2_000).velocity).toBeCloseTo(60 / 47);
+  });
+
+  it('ignores reservations after the instant it is asked about', () => {
+    const history = recordReservations(emptyHistory(NOW), NOW + 30_000, 10, 100);
+    expect(rateAt(history, NOW).velocity).toBe(0);
+  });
+});

@@ -1,0 +1,203 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { PodPoolSpec } from '../../../src/api/schema.js';
+import { DEFAULT_LEAD_TIME_SECONDS, leadTime, recommend } from '../../../src/scaling/recommend.js';
+import { emptyHistory, recordReservations, type ReservationHistory } from '../../../src/scaling/reservation-history.js';
+import { windowTarget } from '../../../src/scaling/time-windows.js';
+import { at, makeSpec } from '../support/spec.js';
+
+const NOW = at('2026-01-05T10:00:00Z'); // a Monday
+
+/** `perMinute[i]` reservations in minute i (oldest first) of the minutes before NOW. */
+function history(perMinute: number[], now = NOW): ReservationHistory {
+  let h = emptyHistory(now - perMinute.length * 60_000);
+  perMinute.forEach((count, minute) => {
+    const start = now - (perMinute.length - minute) * 60_000;
+    for (let i = 0; i < count; i += 1) h = recordReservations(h, start + 1 + (i * 60_000) / count, 1, 200);
+  });
+  return h;
+}
+
+const quiet = { history: emptyHistory(NOW) };
+
+describe('recommend', () => {
+  it('keeps the ready buffer when nothing happens', () => {
+    const r = recommend(makeSpec({ targetReadyPods: 3 }), quiet, NOW);
+    expect(r).toMatchObject({ desiredReplicas: 3, velocity: 0, acceleration: 0, expectedDemand: 0, mode: 'normal', stabilized: false });
+    expect(r.reason).toBe('3 warm pods: targetReadyPods 3 + 0 expected in 60s at 0/min');
+  });
+
+  it('sizes the buffer by the demand expected during one lead time (Little\'s law)', () => {
+    const spec = makeSpec({ targetReadyPods: 2, warmupSeconds: 120 });
+    const r = recommend(spec, { history: history([6, 6, 6, 6, 6]) }, NOW);
+    expect(r.velocity).toBeCloseTo(6);
+    expect(r.expectedDemand).toBe(12); // 6/min over 2 minutes
+    expect(r.desiredReplicas).toBe(14);
+  });
+
+  it('projects a rising rate over the lead time', () => {
+    const spec = makeSpec({ targetReadyPods: 0, warmupSeconds: 60 });
+    const r = recommend(spec, { history: history([2, 4, 6, 8, 10]) }, NOW);
+    // (10 + 2 * 1) per minute over 1 minute
+    expect(r.expectedDemand).toBe(12);
+  });
+
+  it('does not shrink the buffer for a falling rate beyond the velocity itself', () => {
+    const spec = makeSpec({ targetReadyPods: 0, warmupSeconds: 60 });
+    const r = recommend(spec, { history: history([10, 8, 6, 4, 2]) }, NOW);
+    expect(r.acceleration).toBeLessThan(0);
+    expect(r.expectedDemand).toBe(Math.ceil(r.velocity));
+  });
+
+  it('enters spike mode on velocity or acceleration and plans for two lead times', () => {
+    const spec = makeSpec({ targetReadyPods: 1, warmupSeconds: 60, scaleUpVelocityThreshold: 5, scaleUpAccelerationThreshold: 3 });
+    const steady = recommend(spec, { history: history([4, 4, 4, 4, 4]) }, NOW);
+    expect(steady).toMatchObject({ mode: 'normal', expectedDemand: 4, desiredReplicas: 5 });
+    const fast = recommend(spec, { history: history([6, 6, 6, 6, 6]) }, NOW);
+    expect(fast).toMatchObject({ mode: 'spike', spikeTrigger: 'velocity', expectedDemand: 12, desiredReplicas: 13 });
+    expect(fast.reason).toContain('spike mode: velocity 6/min >= 5');
+    const ramp = recommend(spec, { history: history([0, 1, 2, 3, 4]) }, NOW);
+    expect(ramp).toMatchObject({ mode: 'normal' });
+    const steep = recommend(spec, { history: history([0, 0, 0, 1, 4]) }, NOW);
+    expect(steep.acceleration).toBeLessThan(3);
+    const accelerating = recommend(spec, { history: history([0, 0, 0, 0, 0, 0, 0, 4]) }, NOW);
+    expect(accelerating.mode).toBe('normal');
+    const jump = recommend(makeSpec({ warmupSeconds: 60, scaleUpAccelerationThreshold: 1 }), { history: history([0, 1, 2, 3, 4]) }, NOW);
+    expect(jump).toMatchObject({ mode: 'spike', spikeTrigger: 'acceleration' });
+    expect(jump.reason).toContain('spike mode: acceleration 1/min² >= 1');
+  });
+
+  it('never triggers spike mode when the thresholds are unset', () => {
+    expect(recommend(makeSpec(), { history: history([50, 80, 120]) }, NOW).mode).toBe('normal');
+  });
+
+  it('uses the window target when it is larger, and pre-scales for it', () => {
+    const spec = makeSpec({ warmupSeconds: 120, timeBasedScaling: [{ hourStart: 10, hourEnd: 12, targetPoolSize: 30 }] });
+    expect(recommend(spec, quiet, NOW)).toMatchObject({ desiredReplicas: 30, window: { target: 30, preScaled: false } });
+    const before = recommend(spec, { history: emptyHistory(NOW - 100_000) }, NOW - 100_000);
+    expect(before).toMatchObject({ desiredReplicas: 30, window: { preScaled: true } });
+    expect(before.reason).toBe('30 warm pods: window 10-12 starts within the 120s lead time, target 30');
+    expect(recommend(spec, { history: emptyHistory(NOW - 121_000) }, NOW - 121_000).desiredReplicas).toBe(2);
+  });
+
+  it('clamps to [minPoolSize, maxPoolSize] and says so', () => {
+    const max = recommend(makeSpec({ maxPoolSize: 5, warmupSeconds: 60 }), { history: history([20, 20, 20, 20, 20]) }, NOW);
+    expect(max).toMatchObject({ desiredReplicas: 5, limitedBy: 'maxPoolSize' });
+    expect(max.reason).toContain('clamped to maxPoolSize 5');
+    const min = recommend(makeSpec({ minPoolSize: 4, targetReadyPods: 1 }), quiet, NOW);
+    expect(min).toMatchObject({ desiredReplicas: 4, limitedBy: 'minPoolSize' });
+  });
+
+  it('stabilizes scale-down over scaleDownStabilizationSeconds but scales up at once', () => {
+    const spec = makeSpec({ targetReadyPods: 1, warmupSeconds: 60, scaleDownStabilizationSeconds: 300 });
+    // A burst 4 minutes ago is out of the one-minute window but inside the stabilization window.
+    const burst = history([30, 0, 0, 0, 0]);
+    const r = recommend(spec, { history: burst }, NOW);
+    expect(r.stabilized).toBe(true);
+    expect(r.desiredReplicas).toBeGreaterThan(r.recommendedNow);
+    expect(r.reason).toContain('held for scale-down stabilization (300s;');
+    const unstabilized = recommend({ ...spec, scaleDownStabilizationSeconds: 0 }, { history: burst }, NOW);
+    expect(unstabilized.desiredReplicas).toBe(r.recommendedNow);
+    // Ten minutes later the burst has aged out of both windows.
+    expect(recommend(spec, { history: burst }, NOW + 600_000).desiredReplicas).toBe(1);
+  });
+
+  it('takes the lead time from the spec, then the observed warm-up, then the default', () => {
+    expect(leadTime(makeSpec({ warmupSeconds: 30 }), { history: emptyHistory(NOW), observedWarmupSeconds: 80 })).toEqual({ seconds: 30, source: 'spec' });
+    expect(leadTime(makeSpec(), { history: emptyHistory(NOW), observedWarmupSeconds: 80 })).toEqual({ seconds: 80, source: 'observed' });
+    expect(leadTime(makeSpec(), { history: emptyHistory(NOW), observedWarmupSeconds: Number.NaN })).toEqual({
+      seconds: DEFAULT_LEAD_TIME_SECONDS,
+      source: 'default',
+    });
+  });
+
+  it('gives the same answer for the same input (no clock inside)', () => {
+    const spec = makeSpec({ scaleDownStabilizationSeconds: 300, warmupSeconds: 90 });
+    const h = history([3, 1, 4, 1, 5, 9, 2, 6]);
+    expect(recommend(spec, { history: h }, NOW)).toEqual(recommend(spec, { history: h }, new Date(NOW)));
+  });
+});
+
+describe('recommend (properties)', () => {
+  const windowArb = fc.record({
+    hourStart: fc.integer({ min: 0, max: 23 }),
+    hourEnd: fc.integer({ min: 0, max: 24 }),
+    targetPoolSize: fc.integer({ min: 0, max: 60 }),
+    days: fc.option(fc.subarray(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const), { nil: undefined }),
+  });
+  const specArb = fc
+    .record({
+      minPoolSize: fc.integer({ min: 0, max: 20 }),
+      span: fc.integer({ min: 0, max: 60 }),
+      targetReadyPods: fc.integer({ min: 0, max: 10 }),
+      scaleUpVelocityThreshold: fc.option(fc.double({ min: 0.1, max: 20, noNaN: true }), { nil: undefined }),
+      scaleUpAccelerationThreshold: fc.option(fc.double({ min: 0.1, max: 20, noNaN: true }), { nil: undefined }),
+      timeZone: fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'),
+      warmupSeconds: fc.option(fc.integer({ min: 1, max: 900 }), { nil: undefined }),
+      scaleDownStabilizationSeconds: fc.integer({ min: 0, max: 900 }),
+      windows: fc.array(windowArb, { maxLength: 4 }),
+    })
+    .map(({ span, windows, ...rest }): PodPoolSpec => {
+      const maxPoolSize = Math.max(1, rest.minPoolSize + span);
+      return makeSpec({
+        ...rest,
+        maxPoolSize,
+        timeBasedScaling: windows
+          .filter((w) => w.hourStart !== w.hourEnd)
+          .map((w) => ({ ...w, targetPoolSize: Math.min(Math.max(w.targetPoolSize, rest.minPoolSize), maxPoolSize) })),
+      });
+    });
+  const demandArb = fc.array(fc.nat({ max: 40 }), { maxLength: 30 });
+  const nowArb = fc.integer({ min: at('2026-01-01T00:00:00Z'), max: at('2026-12-31T00:00:00Z') });
+
+  it('always answers within [minPoolSize, maxPoolSize]', () => {
+    fc.assert(
+      fc.property(specArb, demandArb, nowArb, (spec, demand, now) => {
+        const { desiredReplicas } = recommend(spec, { history: history(demand, now) }, now);
+        expect(Number.isInteger(desiredReplicas)).toBe(true);
+        expect(desiredReplicas).toBeGreaterThanOrEqual(spec.minPoolSize);
+        expect(desiredReplicas).toBeLessThanOrEqual(spec.maxPoolSize);
+      }),
+    );
+  });
+
+  it("never goes below the active window's target", () => {
+    fc.assert(
+      fc.property(specArb, demandArb, nowArb, (spec, demand, now) => {
+        const active = windowTarget(spec, now, 0);
+        const { desiredReplicas } = recommend(spec, { history: history(demand, now) }, now);
+        if (active !== undefined) expect(desiredReplicas).toBeGreaterThanOrEqual(active.target);
+      }),
+    );
+  });
+
+  it('is monotone in demand: more reservations just now, or the same demand scaled up, never ask for fewer pods', () => {
+    fc.assert(
+      fc.property(specArb, demandArb, fc.integer({ min: 1, max: 20 }), fc.integer({ min: 2, max: 4 }), nowArb, (spec, demand, extra, factor, now) => {
+        const base = history(demand, now);
+        const { desiredReplicas } = recommend(spec, { history: base }, now);
+        const more = recordReservations(base, now, extra, 200);
+        expect(recommend(spec, { history: more }, now).desiredReplicas).toBeGreaterThanOrEqual(desiredReplicas);
+        const scaled = history(demand.map((count) => count * factor), now);
+        expect(recommend(spec, { history: scaled }, now).desiredReplicas).toBeGreaterThanOrEqual(desiredReplicas);
+      }),
+    );
+  });
+
+  it('never scales down below what it recommended within the stabilization window', () => {
+    fc.assert(
+      fc.property(specArb, demandArb, nowArb, fc.integer({ min: 1, max: 900 }), (spec, demand, now, step) => {
+        const h = history(demand, now);
+        const earlier = recommend(spec, { history: h }, now - step * 1000);
+        const later = recommend(spec, { history: h }, now);
+        // Only a recommendation at a bucket boundary inside the window is remembered.
+        const boundary = Math.ceil((now - step * 1000) / 15_000) * 15_000;
+        if (boundary >= now - spec.scaleDownStabilizationSeconds * 1000 && boundary < now) {
+          const atBoundary = recommend(spec, { history: h }, boundary);
+          expect(later.desiredReplicas).toBeGreaterThanOrEqual(Math.min(atBoundary.recommendedNow, spec.maxPoolSize));
+        }
+        expect(earlier.desiredReplicas).toBeGreaterThanOrEqual(spec.minPoolSize);
+      }),
+    );
+  });
+});
