@@ -1,0 +1,113 @@
+/** Every Prometheus metric podpool exports, defined once, on one registry. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'podpool_process_' });
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+// Controller
+export const reconcileTotal = new Counter({
+  name: 'podpool_reconcile_total',
+  help: 'Reconciles by outcome (success, error, requeue).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+export const reconcileDuration = new Histogram({
+  name: 'podpool_reconcile_duration_seconds',
+  help: 'Time one reconcile took.',
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+export const workQueueDepth = new Gauge({ name: 'podpool_workqueue_depth', help: 'Keys waiting in the work queue.', registers: [registry] });
+export const podsCreatedTotal = new Counter({
+  name: 'podpool_pods_created_total',
+  help: 'Pool pods created.',
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
+export const podsDeletedTotal = new Counter({
+  name: 'podpool_pods_deleted_total',
+  help: 'Pool pods deleted, by reason (surplus, stale, failed, expired).',
+  labelNames: ['namespace', 'pool', 'reason'] as const,
+  registers: [registry],
+});
+export const poolDesiredReplicas = new Gauge({
+  name: 'podpool_desired_replicas',
+  help: 'Warm pods the engine recommends.',
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
+export const poolPods = new Gauge({
+  name: 'podpool_pods',
+  help: 'Pool pods by state (warming, ready, reserved).',
+  labelNames: ['namespace', 'pool', 'state'] as const,
+  registers: [registry],
+});
+export const isLeader = new Gauge({ name: 'podpool_leader', help: '1 while this replica holds the leader lease.', registers: [registry] });
+export const informerRestarts = new Counter({
+  name: 'podpool_informer_restarts_total',
+  help: 'Informer watch restarts after an error.',
+  labelNames: ['resource'] as const,
+  registers: [registry],
+});
+
+// Scaler
+export const scalerRequestsTotal = new Counter({
+  name: 'podpool_scaler_requests_total',
+  help: 'External scaler requests by rpc (or http) and outcome (gRPC status name or HTTP status class).',
+  labelNames: ['rpc', 'outcome'] as const,
+  registers: [registry],
+});
+export const scalerRequestDuration = new Histogram({
+  name: 'podpool_scaler_request_duration_seconds',
+  help: 'External scaler request latency by rpc.',
+  labelNames: ['rpc'] as const,
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+export const scalerOpenStreams = new Gauge({
+  name: 'podpool_scaler_open_streams',
+  help: 'Open StreamIsActive streams.',
+  registers: [registry],
+});
+
+// Admission webhook
+export const admissionRequestsTotal = new Counter({
+  name: 'podpool_admission_requests_total',
+  help: 'AdmissionReview requests by outcome (patched, allowed, denied, bad_request, error).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+export const admissionDuration = new Histogram({
+  name: 'podpool_admission_duration_seconds',
+  help: 'AdmissionReview handling latency by outcome.',
+  labelNames: ['outcome'] as const,
+  buckets: LATENCY_BUCKETS,
+  registers: [registry],
+});
+export const certificateExpiry = new Gauge({
+  name: 'podpool_webhook_certificate_expiry_timestamp_seconds',
+  help: 'When the webhook serving certificate expires (Unix time).',
+  registers: [registry],
+});
+
+// Reservations
+export const reservationsTotal = new Counter({
+  name: 'podpool_reservations_total',
+  help: 'Reservation requests by outcome (warm, cold, failed).',
+  labelNames: ['namespace', 'pool', 'outcome'] as const,
+  registers: [registry],
+});
+export const reservationDuration = new Histogram({
+  name: 'podpool_reservation_duration_seconds',
+  help: 'Time to hand a pod to a user, including any wait for a ready pod.',
+  labelNames: ['outcome'] as const,
+  buckets: [...LATENCY_BUCKETS, 30, 60],
+  registers: [registry],
+});
+export const reservationConflictsTotal = new Counter({
+  name: 'podpool_reservation_conflicts_total',
+  help: 'Reservation writes that lost a resourceVersion race and were retried on another pod.',
+  registers: [registry],
+});

@@ -1,0 +1,22 @@
+/**
+ * The one engine call every role makes for a PodPool object: the controller (which writes the
+ * answer to status.desiredReplicas), the scaler (which serves it to KEDA) and the simulator.
+ */
+import type { PodPool, PodPoolSpec, PodPoolStatus } from '../api/schema.js';
+import { historyBucketsNeeded, recommend, type Observations, type Recommendation } from './recommend.js';
+import { advanceHistory, decodeHistory, DEFAULT_BUCKET_SECONDS } from './reservation-history.js';
+
+export function maxHistoryBuckets(spec: PodPoolSpec): number {
+  return historyBucketsNeeded(spec, DEFAULT_BUCKET_SECONDS);
+}
+
+/** What the engine needs, read from status (the reservation history and observed warm-up). */
+export function observationsFromStatus(spec: PodPoolSpec, status: PodPoolStatus | undefined, nowMs: number): Observations {
+  const history = advanceHistory(decodeHistory(status?.reservationHistory, nowMs), nowMs, maxHistoryBuckets(spec));
+  return { history, observedWarmupSeconds: status?.observedWarmupSeconds };
+}
+
+export function recommendForPool(pool: Pick<PodPool, 'spec' | 'status'>, now: Date | number): Recommendation {
+  const nowMs = typeof now === 'number' ? now : now.getTime();
+  return recommend(pool.spec, observationsFromStatus(pool.spec, pool.status, nowMs), nowMs);
+}
