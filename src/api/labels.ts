@@ -30,7 +30,7 @@ export function isPodState(value: unknown): value is PodState {
 
 /** The /scale selector: the pool's warm pods (warming and ready), never the reserved ones. */
 export function warmPodSelector(poolName: string): string {
-  return `${POOL_LABEL}=${poolName},${STATE_LABEL}!=reserved`;
+  return `${POOL_LABEL}=${poolName},${STATE_LABEL} in (ready,warming)`;
 }
 
 /** Every pod of the pool, reserved ones included. */

@@ -1,0 +1,79 @@
+/** Helpers for integration tests: clients for the shared control plane, namespaces, the CRD, RBAC users. */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { inject } from 'vitest';
+import { podPoolCrdYaml } from '../../../src/api/crd.js';
+import { API_GROUP, API_VERSION, PLURAL } from '../../../src/api/labels.js';
+import { kubeconfigYaml } from '../../cluster/control-plane.js';
+
+export function adminKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(inject('kubeconfigPath'));
+  return kc;
+}
+
+export function kubectl(args: string[], options: { kubeconfigPath?: string; input?: string } = {}): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync(join(inject('binDir'), 'kubectl'), [`--kubeconfig=${options.kubeconfigPath ?? inject('kubeconfigPath')}`, ...args], {
+    input: options.input,
+    encoding: 'utf8',
+  });
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Installs (or updates) the generated CRD with kubectl server-side apply and waits until it is
+ * served. (client-node's typed serializer would drop `default` and `x-kubernetes-*` keys.)
+ */
+export async function installCrd(kc: KubeConfig): Promise<void> {
+  const applied = kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: podPoolCrdYaml() });
+  if (applied.status !== 0) throw new Error(`installing the CRD failed: ${applied.stderr}`);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  await eventually('the PodPool CRD to be served', async () => {
+    await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL });
+    return true;
+  });
+}
+
+export async function createNamespace(kc: KubeConfig, prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+/** A kubeconfig that authenticates as a service account (a bound token), for RBAC tests. */
+export async function serviceAccountKubeconfig(kc: KubeConfig, namespace: string, name: string): Promise<{ path: string; token: string; kubeConfig: KubeConfig }> {
+  const core = kc.makeApiClient(CoreV1Api);
+  try {
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
+  }
+  const request = await core.createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const token = request.status?.token ?? '';
+  const cluster = kc.getCurrentCluster();
+  const caPem = Buffer.from(cluster?.caData ?? '', 'base64').toString();
+  const path = join(tmpdir(), `podpool-sa-${namespace}-${name}-${randomBytes(3).toString('hex')}.kubeconfig`);
+  writeFileSync(path, kubeconfigYaml(cluster?.server ?? '', caPem, { token }, `${namespace}-${name}`), { mode: 0o600 });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(path);
+  return { path, token, kubeConfig };
+}
