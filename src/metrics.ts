@@ -38,6 +38,18 @@ export const poolDesiredReplicas = new Gauge({
   labelNames: ['namespace', 'pool'] as const,
   registers: [registry],
 });
+export const poolVelocity = new Gauge({
+  name: 'podpool_velocity_reservations_per_minute',
+  help: 'Reservation rate of the pool.',
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
+export const poolAcceleration = new Gauge({
+  name: 'podpool_acceleration_reservations_per_minute_squared',
+  help: 'Change of the reservation rate of the pool.',
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
 export const poolPods = new Gauge({
   name: 'podpool_pods',
   help: 'Pool pods by state (warming, ready, reserved).',

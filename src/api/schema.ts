@@ -2,6 +2,7 @@
  * The PodPool API, defined once. The CRD in crds/ is generated from these schemas
  * (see crd.ts) and the TypeScript types are derived from them, so the two never drift.
  */
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 import Type, { type Static } from 'typebox';
 
 export const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
@@ -150,6 +151,9 @@ export const PodPoolStatusSchema = Type.Object({
   currentAcceleration: Type.Optional(Type.Number({ description: 'Reservations per minute, per minute.' })),
   observedWarmupSeconds: Type.Optional(Type.Number({ minimum: 0, description: 'Recent median time from pod creation to Ready.' })),
   totalReservations: Type.Optional(Type.Integer({ minimum: 0 })),
+  lastReservationTime: Type.Optional(
+    Type.String({ format: 'date-time', description: 'reserved-at of the newest reservation counted into the history (so none is counted twice).' }),
+  ),
   reservationHistory: Type.Optional(ReservationHistorySchema),
   lastScaleTime: Type.Optional(Type.String({ format: 'date-time' })),
   observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -164,16 +168,8 @@ export type PodPoolStatus = Static<typeof PodPoolStatusSchema>;
 export type ReservationHistoryStatus = Static<typeof ReservationHistorySchema>;
 export type Condition = Static<typeof ConditionSchema>;
 
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string | Date;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
+/** Custom objects arrive as plain JSON: timestamps are strings at run time despite the Date type. */
+export type ObjectMeta = V1ObjectMeta;
 
 export interface PodPool {
   apiVersion: string;

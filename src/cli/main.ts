@@ -5,11 +5,14 @@ import { errorMessage, PodpoolError } from '../errors.js';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  operator: { summary: 'run the operator (controller, scaler, webhook, reservations)', load: async () => (await import('./operator.js')).operatorCommand },
   crd: { summary: 'print the PodPool CustomResourceDefinition YAML', load: async () => (await import('./crd.js')).crdCommand },
   recommend: {
     summary: "print the scaling engine's decision for a pool as JSON",
     load: async () => (await import('./recommend.js')).recommendCommand,
   },
+  reserve: { summary: 'reserve one ready pod of a pool for a user', load: async () => (await import('./reserve.js')).reserveCommand },
+  release: { summary: 'end a reservation: delete the reserved pod', load: async () => (await import('./release.js')).releaseCommand },
 };
 
 function usage(): string {

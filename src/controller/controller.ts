@@ -1,0 +1,90 @@
+/**
+ * The PodPool controller loop: cache changes enqueue the pool's key; workers reconcile keys one
+ * at a time per key; failures retry with backoff; every pool is resynced periodically (the
+ * engine's answer moves with time even when nothing in the cluster changes). Runs only on the
+ * leader; stop() drains the queue.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterCache } from '../kube/cache.js';
+import type { EventRecorder } from '../kube/events.js';
+import { WorkQueue } from '../kube/work-queue.js';
+import type { Logger } from '../log.js';
+import { reconcileDuration, reconcileTotal } from '../metrics.js';
+import { Expectations } from './expectations.js';
+import { PoolWriter } from './pool-writer.js';
+import { reconcilePool, type ReconcileDeps } from './reconcile.js';
+
+export interface ControllerOptions {
+  workers?: number;
+  now?: () => number;
+}
+
+let reconcileCounter = 0;
+
+export class PodPoolController {
+  private queue: WorkQueue | undefined;
+  private workers: Promise<void>[] = [];
+  private readonly deps: ReconcileDeps;
+  private readonly workerCount: number;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly cache: ClusterCache,
+    events: EventRecorder,
+    private readonly log: Logger,
+    options: ControllerOptions = {},
+  ) {
+    this.workerCount = options.workers ?? 4;
+    this.deps = { cache, writer: new PoolWriter(kubeConfig), expectations: new Expectations(), events, log, now: options.now ?? Date.now };
+    cache.onChange((key) => this.queue?.add(key));
+  }
+
+  running(): boolean {
+    return this.queue !== undefined;
+  }
+
+  start(): void {
+    if (this.queue !== undefined) return;
+    const queue = new WorkQueue();
+    this.queue = queue;
+    for (const pool of this.cache.listPools()) queue.add(`${pool.metadata.namespace}/${pool.metadata.name}`);
+    this.workers = Array.from({ length: this.workerCount }, () => this.work(queue));
+    this.log.info({ workers: this.workerCount }, 'controller started');
+  }
+
+  /** Stops taking new work and waits for reconciles in progress and keys already queued. */
+  async stop(): Promise<void> {
+    const queue = this.queue;
+    if (queue === undefined) return;
+    this.queue = undefined;
+    queue.shutDown();
+    await Promise.all(this.workers);
+    this.workers = [];
+    this.log.info('controller stopped');
+  }
+
+  private async work(queue: WorkQueue): Promise<void> {
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      const reconcileId = ++reconcileCounter;
+      const log = this.log.child({ pool: key, reconcileId });
+      const stopTimer = reconcileDuration.startTimer();
+      try {
+        const { requeueAfterMs } = await reconcilePool(key, { ...this.deps, log });
+        queue.forget(key);
+        reconcileTotal.inc({ outcome: 'success' });
+        if (requeueAfterMs > 0) queue.addAfter(key, requeueAfterMs);
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        reconcileTotal.inc({ outcome: code === 409 ? 'conflict' : 'error' });
+        if (code === 409) log.debug('status write conflicted; requeueing');
+        else log.warn({ err: (error as Error).message, failures: queue.failuresOf(key) + 1 }, 'reconcile failed; retrying with backoff');
+        queue.addRateLimited(key);
+      } finally {
+        stopTimer();
+        queue.done(key);
+      }
+    }
+  }
+}

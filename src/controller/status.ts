@@ -1,0 +1,82 @@
+/** Builds PodPool status (counts, the engine's answer, history, conditions) from one reconcile's facts. Pure. */
+import { warmPodSelector } from '../api/labels.js';
+import type { PodPool, PodPoolStatus } from '../api/schema.js';
+import type { PodClasses } from '../pool/classify.js';
+import type { Recommendation } from '../scaling/recommend.js';
+import { encodeHistory, type ReservationHistory } from '../scaling/reservation-history.js';
+import { setConditions, type ConditionInput } from './conditions.js';
+
+export interface StatusFacts {
+  pool: PodPool;
+  classes: PodClasses;
+  recommendation: Recommendation;
+  /** Warm pods the controller aims for: spec.replicas (clamped) when set, else the recommendation. */
+  wanted: number;
+  /** Set when spec.replicas lay outside [minPoolSize, maxPoolSize]. */
+  replicasClampedTo?: 'minPoolSize' | 'maxPoolSize' | undefined;
+  history: ReservationHistory;
+  totalReservations: number;
+  lastReservationMs: number | undefined;
+  observedWarmupSeconds: number | undefined;
+  lastScaleTime: string | undefined;
+  problems: string[];
+  nowIso: string;
+}
+
+const round2 = (value: number): number => Math.round(value * 100) / 100;
+
+export function buildStatus(facts: StatusFacts): PodPoolStatus {
+  const { pool, classes, recommendation: r } = facts;
+  const ready = classes.ready.length;
+  const warming = classes.warming.length;
+  const external = pool.spec.replicas !== undefined;
+  const limitedBy = external ? facts.replicasClampedTo : r.limitedBy;
+
+  const conditions: ConditionInput[] = [
+    ready >= facts.wanted
+      ? { type: 'Ready', status: 'True', reason: 'PoolReady', message: `${ready} ready pods for ${facts.wanted} wanted` }
+      : { type: 'Ready', status: 'False', reason: 'Warming', message: `${ready} of ${facts.wanted} wanted pods ready, ${warming} warming` },
+    external
+      ? {
+          type: 'ScalingActive',
+          status: 'True',
+          reason: 'ExternalReplicas',
+          message: `spec.replicas=${pool.spec.replicas} set through /scale; the engine recommends ${r.desiredReplicas} (${r.reason})`,
+        }
+      : { type: 'ScalingActive', status: 'True', reason: r.mode === 'spike' ? 'SpikeMode' : 'NormalMode', message: r.reason },
+    limitedBy !== undefined
+      ? {
+          type: 'ScalingLimited',
+          status: 'True',
+          reason: limitedBy === 'maxPoolSize' ? 'TooManyReplicas' : 'TooFewReplicas',
+          message: `the wanted count was clamped to ${limitedBy} ${pool.spec[limitedBy]}`,
+        }
+      : { type: 'ScalingLimited', status: 'False', reason: 'WithinBounds', message: 'the wanted count is within [minPoolSize, maxPoolSize]' },
+    facts.problems.length > 0
+      ? { type: 'Degraded', status: 'True', reason: facts.problems[0]?.split(':')[0] ?? 'Error', message: facts.problems.join('; ') }
+      : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'no errors' },
+  ];
+
+  return {
+    replicas: ready + warming,
+    selector: warmPodSelector(pool.metadata.name ?? ''),
+    readyPods: ready,
+    warmingPods: warming,
+    reservedPods: classes.reserved.length,
+    desiredReplicas: r.desiredReplicas,
+    currentVelocity: round2(r.velocity),
+    currentAcceleration: round2(r.acceleration),
+    ...(facts.observedWarmupSeconds !== undefined ? { observedWarmupSeconds: facts.observedWarmupSeconds } : {}),
+    totalReservations: facts.totalReservations,
+    reservationHistory: encodeHistory(facts.history),
+    ...(facts.lastReservationMs !== undefined ? { lastReservationTime: new Date(facts.lastReservationMs).toISOString() } : {}),
+    ...(facts.lastScaleTime !== undefined ? { lastScaleTime: facts.lastScaleTime } : {}),
+    observedGeneration: pool.metadata.generation,
+    conditions: setConditions(pool.status?.conditions, conditions, pool.metadata.generation, facts.nowIso),
+  };
+}
+
+/** True when writing `next` would change what status says (ignoring nothing: conditions keep their times). */
+export function statusChanged(previous: PodPoolStatus | undefined, next: PodPoolStatus): boolean {
+  return JSON.stringify(previous ?? {}) !== JSON.stringify({ ...(previous ?? {}), ...next });
+}

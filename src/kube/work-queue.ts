@@ -1,0 +1,130 @@
+/**
+ * A work queue of keys with client-go semantics: a key queued twice is processed once; a key
+ * being processed is never handed to a second worker (it is marked dirty and queued again when
+ * done); failures back off per key (5 ms doubling to 1000 s) under an overall token bucket
+ * (10 per second, burst 100) — controller-runtime's defaults.
+ */
+import { workQueueDepth } from '../metrics.js';
+import { exponentialBackoffMs } from './backoff.js';
+
+export interface WorkQueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  ratePerSecond?: number;
+  burst?: number;
+  now?: () => number;
+}
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly waiters: Array<(key: string | undefined) => void> = [];
+  private shuttingDown = false;
+  private tokens: number;
+  private lastRefillMs: number;
+  private readonly options: Required<WorkQueueOptions>;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.options = { baseDelayMs: 5, maxDelayMs: 1_000_000, ratePerSecond: 10, burst: 100, now: Date.now, ...options };
+    this.tokens = this.options.burst;
+    this.lastRefillMs = this.options.now();
+  }
+
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) {
+      this.queued.delete(key);
+      this.processing.add(key);
+      waiter(key);
+    } else {
+      this.queue.push(key);
+    }
+    workQueueDepth.set(this.queue.length);
+  }
+
+  /** Adds the key after `ms`; an earlier pending delayed add wins. */
+  addAfter(key: string, ms: number): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) return this.add(key);
+    const existing = this.timers.get(key);
+    if (existing !== undefined) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, ms);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  /** Re-queues a failed key after its per-key backoff or the overall rate limit, whichever is longer. */
+  addRateLimited(key: string): void {
+    const failures = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, failures);
+    const perItem = exponentialBackoffMs(failures, this.options.baseDelayMs, this.options.maxDelayMs);
+    this.addAfter(key, Math.max(perItem, this.takeToken()));
+  }
+
+  /** Clears a key's failure count after it succeeded. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  failuresOf(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Waits for the next key; undefined once the queue shuts down and is drained. */
+  get(): Promise<string | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.queued.delete(key);
+      this.processing.add(key);
+      workQueueDepth.set(this.queue.length);
+      return Promise.resolve(key);
+    }
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.delete(key)) this.add(key);
+    if (this.shuttingDown && this.processing.size === 0) this.releaseWaiters();
+  }
+
+  length(): number {
+    return this.queue.length;
+  }
+
+  /** Stops accepting keys; workers finish what is queued and then get undefined. */
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    if (this.queue.length === 0) this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+
+  /** Milliseconds until a token of the overall bucket is free (0 when one is free now). */
+  private takeToken(): number {
+    const now = this.options.now();
+    this.tokens = Math.min(this.options.burst, this.tokens + ((now - this.lastRefillMs) / 1000) * this.options.ratePerSecond);
+    this.lastRefillMs = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.options.ratePerSecond) * 1000);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * `podpool operator`: wires the roles around one informer cache. Every replica serves metrics
+ * and health (and the scaler, webhook and reservations as they are enabled); only the leader
+ * runs the controller.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { PodPoolController } from './controller/controller.js';
+import { ClusterCache } from './kube/cache.js';
+import { KubeEventRecorder } from './kube/events.js';
+import { LeaderElector } from './kube/leader-election.js';
+import type { Logger } from './log.js';
+import { closeServer, listen, metricsAndHealthApp } from './server.js';
+
+export interface OperatorConfig {
+  kubeconfigPath?: string | undefined;
+  /** Namespace of the leader Lease (the operator's own namespace). */
+  namespace: string;
+  leaseName: string;
+  identity: string;
+  leaderElect: boolean;
+  metricsPort: number;
+  bindAddress: string;
+  workers: number;
+}
+
+export function defaultIdentity(): string {
+  return `${process.env.POD_NAME ?? hostname()}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface RunningOperator {
+  kubeConfig: KubeConfig;
+  cache: ClusterCache;
+  controller: PodPoolController;
+  metricsServer: Server;
+  stop(): Promise<void>;
+}
+
+export async function startOperator(config: OperatorConfig, log: Logger): Promise<RunningOperator> {
+  const kubeConfig = new KubeConfig();
+  if (config.kubeconfigPath !== undefined) kubeConfig.loadFromFile(config.kubeconfigPath);
+  else kubeConfig.loadFromDefault();
+
+  const cache = new ClusterCache(kubeConfig, log.child({ role: 'cache' }));
+  const events = new KubeEventRecorder(kubeConfig, 'podpool-controller', log);
+  const controller = new PodPoolController(kubeConfig, cache, events, log.child({ role: 'controller' }), { workers: config.workers });
+
+  const app = metricsAndHealthApp({ ready: () => cache.healthy() });
+  const metricsServer = await listen(app, config.metricsPort, config.bindAddress);
+  await cache.start();
+
+  let elector: LeaderElector | undefined;
+  if (config.leaderElect) {
+    elector = new LeaderElector(
+      kubeConfig,
+      {
+        namespace: config.namespace,
+        name: config.leaseName,
+        identity: config.identity,
+        onStartedLeading: () => controller.start(),
+        onStoppedLeading: () => void controller.stop(),
+      },
+      log.child({ role: 'leader-election' }),
+    );
+    elector.start();
+  } else {
+    controller.start();
+  }
+  log.info({ identity: config.identity, metricsPort: config.metricsPort, leaderElect: config.leaderElect }, 'operator started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      log.info('shutting down: draining the controller, releasing the lease');
+      await controller.stop();
+      await elector?.stop();
+      await cache.stop();
+      await closeServer(metricsServer);
+      log.info('stopped');
+    })());
+  return { kubeConfig, cache, controller, metricsServer, stop };
+}

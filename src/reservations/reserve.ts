@@ -1,0 +1,128 @@
+/**
+ * The reservation write: pick a ready pod in a spread order, patch it to reserved with the
+ * resourceVersion the cache showed, and on a 409 move on to another pod. The cache is only
+ * eventually consistent; atomicity comes from the guarded write (as in Agones' allocator).
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../api/labels.js';
+import type { PodClaims } from './claims.js';
+import { podKeyOf, type ReservationPodSource } from './pod-source.js';
+import { isReservable } from './reservation.js';
+
+export interface ReservationWrite {
+  namespace: string;
+  podName: string;
+  /** The version the decision was made on; the API server rejects the write with 409 if it moved. */
+  resourceVersion: string;
+  user: string;
+  /** RFC 3339 with milliseconds. */
+  reservedAt: string;
+  ttlSeconds?: number | undefined;
+}
+
+export type ReservationWriteResult = { kind: 'reserved'; pod: V1Pod } | { kind: 'conflict' } | { kind: 'gone' };
+
+/** The writes the reservation API makes to pods; a Kubernetes client in production, an in-memory double in tests. */
+export interface ReservationPodWriter {
+  reserve(write: ReservationWrite): Promise<ReservationWriteResult>;
+  /** An authoritative read (not the cache); undefined when the pod does not exist. */
+  read(namespace: string, podName: string): Promise<V1Pod | undefined>;
+  /** Deletes the pod only if it still has this uid. */
+  delete(namespace: string, podName: string, uid: string): Promise<'deleted' | 'gone'>;
+}
+
+/**
+ * The merge patch that reserves a pod. Dropping ownerReferences takes the pod out of the pool's
+ * ownership, so neither a scale-down nor deleting the PodPool (garbage collection) removes it.
+ */
+export function reservationPatch(write: ReservationWrite): Record<string, unknown> {
+  return {
+    metadata: {
+      resourceVersion: write.resourceVersion,
+      labels: { [STATE_LABEL]: 'reserved' },
+      annotations: {
+        [RESERVED_BY_ANNOTATION]: write.user,
+        [RESERVED_AT_ANNOTATION]: write.reservedAt,
+        [RESERVATION_TTL_ANNOTATION]: write.ttlSeconds === undefined ? null : String(write.ttlSeconds),
+      },
+      ownerReferences: null,
+    },
+  };
+}
+
+export interface ReserveRequest {
+  namespace: string;
+  pool: string;
+  user: string;
+  ttlSeconds?: number | undefined;
+}
+
+export type ReserveAttempt =
+  | { kind: 'reserved'; pod: V1Pod; conflicts: number }
+  | { kind: 'no-ready-pod'; conflicts: number }
+  | { kind: 'contention'; conflicts: number };
+
+export interface ReserveContext {
+  source: Pick<ReservationPodSource, 'podsOf'>;
+  writer: ReservationPodWriter;
+  claims: PodClaims;
+  maxConflicts: number;
+  now: () => number;
+  random: () => number;
+}
+
+/** Ready pods of the pool that this process has not just claimed and this request has not tried. */
+export function reservableCandidates(
+  pods: readonly V1Pod[],
+  claims: PodClaims,
+  tried: ReadonlySet<string>,
+  nowMs: number,
+): V1Pod[] {
+  return pods.filter((pod) => {
+    const name = pod.metadata?.name;
+    const namespace = pod.metadata?.namespace;
+    const resourceVersion = pod.metadata?.resourceVersion;
+    if (!name || !namespace || !resourceVersion || tried.has(name)) return false;
+    return isReservable(pod) && !claims.isClaimed(podKeyOf(namespace, name), resourceVersion, nowMs);
+  });
+}
+
+/**
+ * One pass over the pool's ready pods. `tried` carries the pods this request already lost (or
+ * found gone) across passes, so a request never retries the same pod.
+ */
+export async function reserveReadyPod(context: ReserveContext, request: ReserveRequest, tried: Set<string>): Promise<ReserveAttempt> {
+  let conflicts = 0;
+  for (;;) {
+    const candidates = reservableCandidates(context.source.podsOf(request.namespace, request.pool), context.claims, tried, context.now());
+    if (candidates.length === 0) return { kind: 'no-ready-pod', conflicts };
+    // A random pick spreads concurrent callers (also on other replicas) over the ready pods.
+    const pod = candidates[Math.floor(context.random() * candidates.length)] ?? candidates[0]!;
+    const podName = pod.metadata!.name!;
+    const resourceVersion = pod.metadata!.resourceVersion!;
+    const podKey = podKeyOf(request.namespace, podName);
+    const nowMs = context.now();
+    context.claims.claim(podKey, resourceVersion, nowMs);
+    let result: ReservationWriteResult;
+    try {
+      result = await context.writer.reserve({
+        namespace: request.namespace,
+        podName,
+        resourceVersion,
+        user: request.user,
+        reservedAt: new Date(nowMs).toISOString(),
+        ttlSeconds: request.ttlSeconds,
+      });
+    } catch (error) {
+      // The guarded write makes a retry by anyone safe even if this one did land.
+      context.claims.release(podKey);
+      throw error;
+    }
+    if (result.kind === 'reserved') return { kind: 'reserved', pod: result.pod, conflicts };
+    tried.add(podName);
+    if (result.kind === 'conflict') {
+      conflicts += 1;
+      if (conflicts >= context.maxConflicts) return { kind: 'contention', conflicts };
+    }
+  }
+}

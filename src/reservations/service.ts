@@ -1,0 +1,146 @@
+/**
+ * Reserve, list and release, over the cache and the pod writer: no HTTP here. A reservation
+ * tries the ready pods now; with a wait it queues for the pool's next ready pod and tries again.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { POOL_LABEL } from '../api/labels.js';
+import { PodpoolError } from '../errors.js';
+import { reservationConflictsTotal, reservationDuration, reservationsTotal } from '../metrics.js';
+import { PodClaims } from './claims.js';
+import { ReservationUnavailableError } from './errors.js';
+import { podKeyOf, poolKeyOf, type ReservationPodSource } from './pod-source.js';
+import { isReservable, isReserved, reservationOf, type Reservation } from './reservation.js';
+import { reservableCandidates, reserveReadyPod, type ReservationPodWriter, type ReserveContext, type ReserveRequest } from './reserve.js';
+import { ReadyPodWaiters } from './waiters.js';
+
+export interface ReservationOptions {
+  /** Lost resourceVersion races one request accepts before answering 503. */
+  maxConflicts: number;
+  /** Retry-After when no pod is ready. */
+  retryAfterSeconds: number;
+  /** Upper bound of `?wait=`. */
+  maxWaitSeconds: number;
+}
+
+export const DEFAULT_RESERVATION_OPTIONS: ReservationOptions = { maxConflicts: 5, retryAfterSeconds: 5, maxWaitSeconds: 120 };
+
+export interface ReservationServiceDeps {
+  source: ReservationPodSource;
+  writer: ReservationPodWriter;
+  options?: Partial<ReservationOptions>;
+  now?: () => number;
+  random?: () => number;
+}
+
+export type ReservationOutcome = 'warm' | 'cold';
+
+export class ReservationService {
+  readonly options: ReservationOptions;
+  private readonly source: ReservationPodSource;
+  private readonly writer: ReservationPodWriter;
+  private readonly claims = new PodClaims();
+  private readonly waiters = new ReadyPodWaiters();
+  private readonly context: ReserveContext;
+  private readonly now: () => number;
+
+  constructor(deps: ReservationServiceDeps) {
+    this.source = deps.source;
+    this.writer = deps.writer;
+    this.options = { ...DEFAULT_RESERVATION_OPTIONS, ...deps.options };
+    this.now = deps.now ?? Date.now;
+    this.context = {
+      source: deps.source,
+      writer: deps.writer,
+      claims: this.claims,
+      maxConflicts: this.options.maxConflicts,
+      now: this.now,
+      random: deps.random ?? Math.random,
+    };
+    deps.source.onChange((key, change) => this.onPoolChange(key, change.pod, change.previousPod));
+  }
+
+  /** The pool must be known to the (synced) cache. */
+  requirePool(namespace: string, pool: string): void {
+    if (!this.source.hasSynced()) {
+      throw new ReservationUnavailableError('the operator is still loading pools and pods; retry shortly', 1);
+    }
+    if (this.source.getPool(namespace, pool) === undefined) {
+      throw new PodpoolError('NotFound', `podpool ${namespace}/${pool} not found`);
+    }
+  }
+
+  async reserve(request: ReserveRequest, waitMs: number, signal?: AbortSignal): Promise<{ reservation: Reservation; outcome: ReservationOutcome }> {
+    const startMs = this.now();
+    const labels = { namespace: request.namespace, pool: request.pool };
+    try {
+      const { pod, waited } = await this.reserveOrWait(request, startMs + waitMs, signal);
+      const outcome: ReservationOutcome = waited ? 'cold' : 'warm';
+      reservationsTotal.inc({ ...labels, outcome });
+      reservationDuration.observe({ outcome }, (this.now() - startMs) / 1000);
+      return { reservation: reservationOf(pod), outcome };
+    } catch (error) {
+      // A vanished pool is the caller's 404, not a failed reservation of a known pool.
+      if (!(error instanceof PodpoolError && error.code === 'NotFound')) {
+        reservationsTotal.inc({ ...labels, outcome: 'failed' });
+        reservationDuration.observe({ outcome: 'failed' }, (this.now() - startMs) / 1000);
+      }
+      throw error;
+    }
+  }
+
+  list(namespace: string, pool: string): Reservation[] {
+    const reserved = this.source.podsOf(namespace, pool).filter(isReserved);
+    if (reserved.length === 0) this.requirePool(namespace, pool);
+    return reserved.map(reservationOf).sort((a, b) => a.reservedAt.localeCompare(b.reservedAt) || a.pod.localeCompare(b.pod));
+  }
+
+  /**
+   * Ends a session by deleting its pod. Works after the PodPool is gone (reserved pods outlive it).
+   * A pod the cache does not show reserved yet (reserved a moment ago) is re-read from the API server.
+   */
+  async release(namespace: string, pool: string, podName: string): Promise<Reservation> {
+    if (!this.source.hasSynced()) throw new ReservationUnavailableError('the operator is still loading pools and pods; retry shortly', 1);
+    const cached = this.source.podsOf(namespace, pool).find((pod) => pod.metadata?.name === podName);
+    const pod = cached !== undefined && isReserved(cached) ? cached : await this.writer.read(namespace, podName);
+    const notFound = new PodpoolError('NotFound', `no reservation ${podName} in podpool ${namespace}/${pool}`);
+    if (pod === undefined || pod.metadata?.labels?.[POOL_LABEL] !== pool || !isReserved(pod) || !pod.metadata.uid) throw notFound;
+    if ((await this.writer.delete(namespace, podName, pod.metadata.uid)) === 'gone') throw notFound;
+    return reservationOf(pod);
+  }
+
+  private async reserveOrWait(request: ReserveRequest, deadlineMs: number, signal?: AbortSignal): Promise<{ pod: V1Pod; waited: boolean }> {
+    const key = poolKeyOf(request.namespace, request.pool);
+    const tried = new Set<string>();
+    const willWait = deadlineMs > this.now();
+    let waited = false;
+    for (;;) {
+      this.requirePool(request.namespace, request.pool);
+      const attempt = await reserveReadyPod(this.context, request, tried);
+      if (attempt.conflicts > 0) reservationConflictsTotal.inc(attempt.conflicts);
+      if (attempt.kind === 'reserved') return { pod: attempt.pod, waited };
+      if (attempt.kind === 'contention') {
+        throw new ReservationUnavailableError(`lost ${attempt.conflicts} races for ready pods of ${key}; retry`, 1);
+      }
+      const outcome = await this.waiters.wait(key, deadlineMs - this.now(), {
+        front: waited,
+        signal,
+        readyNow: () => reservableCandidates(this.source.podsOf(request.namespace, request.pool), this.claims, tried, this.now()).length > 0,
+      });
+      if (outcome === 'aborted') throw new PodpoolError('Unavailable', 'the client went away while waiting for a ready pod');
+      if (outcome === 'timeout') {
+        const within = willWait ? ' within the wait' : '';
+        throw new ReservationUnavailableError(`no ready pod in podpool ${key}${within}`, this.options.retryAfterSeconds);
+      }
+      waited = true;
+    }
+  }
+
+  private onPoolChange(key: string, pod: V1Pod | undefined, previousPod: V1Pod | undefined): void {
+    const current = pod ?? previousPod;
+    const namespace = current?.metadata?.namespace;
+    const name = current?.metadata?.name;
+    if (namespace === undefined || name === undefined) return;
+    this.claims.observe(podKeyOf(namespace, name), pod?.metadata?.resourceVersion);
+    if (pod !== undefined && isReservable(pod)) this.waiters.wakeOne(key);
+  }
+}

@@ -1,0 +1,72 @@
+/** Runs `podpool operator` as a real child process against the shared control plane. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+
+export interface OperatorProcess {
+  child: ChildProcess;
+  metricsPort: number;
+  logFile: string;
+  identity: string;
+  /** SIGTERM and wait for exit (a graceful shutdown releases the lease). */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash, the lease is not released. */
+  kill(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function startOperatorProcess(options: { leaseNamespace: string; identity: string; kubeconfigPath?: string; extraArgs?: string[] }): Promise<OperatorProcess> {
+  const metricsPort = await freePort();
+  const logFile = join(mkdtempSync(join(tmpdir(), 'podpool-op-')), `${options.identity}.log`);
+  const child = spawn(
+    join(process.cwd(), 'node_modules/.bin/node'),
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'operator',
+      `--kubeconfig=${options.kubeconfigPath ?? inject('kubeconfigPath')}`,
+      `--namespace=${options.leaseNamespace}`,
+      `--identity=${options.identity}`,
+      `--metrics-port=${metricsPort}`,
+      '--bind-address=127.0.0.1',
+      ...(options.extraArgs ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug' } },
+  );
+  const out = createWriteStream(logFile);
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const waitExit = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    await exited;
+  };
+  // Ready once the health endpoint answers.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null) throw new Error(`operator exited early; log: ${logFile}`);
+    if (Date.now() > deadline) throw new Error(`operator did not become ready; log: ${logFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { child, metricsPort, logFile, identity: options.identity, stop: () => waitExit('SIGTERM'), kill: () => waitExit('SIGKILL') };
+}

@@ -1,0 +1,214 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STATE_LABEL } from '../../../src/api/labels.js';
+import { PodpoolError } from '../../../src/errors.js';
+import { reservationsTotal } from '../../../src/metrics.js';
+import type { Authenticator } from '../../../src/reservations/auth.js';
+import { createReservationsRouter } from '../../../src/reservations/route.js';
+import { FakeAuthenticator, FakeCluster, NAMESPACE, POOL, readyPod, warmingPod } from './fakes.js';
+
+const BASE = `/api/v1/namespaces/${NAMESPACE}/podpools/${POOL}/reservations`;
+const GRANTS = ['alice create team-a/sandboxes', 'alice list team-a/sandboxes', 'alice delete team-a/sandboxes', 'alice create team-a/ghost'];
+
+let cluster: FakeCluster;
+let server: Server;
+let url: string;
+
+async function start(authenticator: Authenticator = new FakeAuthenticator({ 'alice-token': 'alice', 'bob-token': 'bob' }, GRANTS)): Promise<void> {
+  const app = express();
+  app.use(createReservationsRouter({ source: cluster, writer: cluster, authenticator, log: pino({ level: 'silent' }), options: { retryAfterSeconds: 7 } }));
+  server = app.listen(0);
+  await new Promise((resolve) => server.once('listening', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function call(method: string, path: string, options: { token?: string | null; body?: unknown; rawBody?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = {};
+  const token = options.token === undefined ? 'alice-token' : options.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (options.body !== undefined || options.rawBody !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = options.rawBody ?? JSON.stringify(options.body);
+  }
+  return fetch(`${url}${path}`, { method, headers, body });
+}
+
+async function expectError(response: Response, status: number, error: string, message?: RegExp): Promise<void> {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/application\/json/);
+  const body = (await response.json()) as { error: string; message: string };
+  expect(body.error).toBe(error);
+  expect(body.message).toMatch(message ?? /./);
+}
+
+async function stop(): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
+async function coldCount(): Promise<number> {
+  return (await reservationsTotal.get()).values.find((value) => value.labels.outcome === 'cold' && value.labels.pool === POOL)?.value ?? 0;
+}
+
+beforeEach(async () => {
+  cluster = new FakeCluster();
+  await start();
+});
+afterEach(stop);
+
+describe('POST reservations', () => {
+  it('reserves a ready pod and answers 201 with its name, IP, node and time', async () => {
+    cluster.put(readyPod('pod-a'));
+    const response = await call('POST', BASE, { body: { user: 'user-1', ttlSeconds: 600 } });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('location')).toBe(`${BASE}/pod-a`);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ pod: 'pod-a', namespace: NAMESPACE, pool: POOL, user: 'user-1', ip: '10.0.0.1', node: 'node-pod-a', ttlSeconds: 600, outcome: 'warm' });
+    expect(body.reservedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(cluster.reservedOnServer()).toHaveLength(1);
+  });
+
+  it('answers 401 without a token, with a rejected token, or with another scheme', async () => {
+    cluster.put(readyPod('pod-a'));
+    const missing = await call('POST', BASE, { token: null, body: { user: 'u' } });
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    await expectError(missing, 401, 'Unauthenticated', /bearer token/);
+    await expectError(await call('POST', BASE, { token: 'forged', body: { user: 'u' } }), 401, 'Unauthenticated', /rejected/);
+    const basic = await fetch(`${url}${BASE}`, { method: 'POST', headers: { authorization: 'Basic YTpi' } });
+    await expectError(basic, 401, 'Unauthenticated');
+    expect(cluster.writes).toEqual([]);
+  });
+
+  it('answers 403 when RBAC does not allow create on the pool', async () => {
+    cluster.put(readyPod('pod-a'));
+    await expectError(await call('POST', BASE, { token: 'bob-token', body: { user: 'u' } }), 403, 'Forbidden', /"bob" cannot create/);
+    expect(cluster.writes).toEqual([]);
+  });
+
+  it('answers 404 for an unknown pool the caller may reserve from', async () => {
+    await expectError(await call('POST', `/api/v1/namespaces/${NAMESPACE}/podpools/ghost/reservations`, { body: { user: 'u' } }), 404, 'NotFound', /ghost not found/);
+  });
+
+  it('answers 400 for a bad body, bad JSON, a bad wait or a bad name, and 413 for a huge body', async () => {
+    cluster.put(readyPod('pod-a'));
+    await expectError(await call('POST', BASE, { body: { user: '' } }), 400, 'InvalidArgument', /user/);
+    await expectError(await call('POST', BASE, { body: { user: 'u', ttlSeconds: 99999999 } }), 400, 'InvalidArgument', /ttlSeconds/);
+    await expectError(await call('POST', BASE, { rawBody: '{"user":' }), 400, 'InvalidArgument', /not valid JSON/);
+    await expectError(await call('POST', BASE), 400, 'InvalidArgument', /JSON object/);
+    await expectError(await call('POST', `${BASE}?wait=forever`, { body: { user: 'u' } }), 400, 'InvalidArgument', /wait/);
+    await expectError(await call('POST', '/api/v1/namespaces/Team_A/podpools/x/reservations', { body: { user: 'u' } }), 400, 'InvalidArgument', /namespace/);
+    await expectError(await call('POST', BASE, { rawBody: JSON.stringify({ user: 'x'.repeat(20_000) }) }), 413, 'InvalidArgument', /too large/);
+    expect(cluster.writes).toEqual([]);
+  });
+
+  it('authenticates before reading the body', async () => {
+    await expectError(await call('POST', BASE, { token: null, rawBody: '{bad' }), 401, 'Unauthenticated');
+  });
+
+  it('answers 503 with Retry-After when no pod is ready', async () => {
+    cluster.put(warmingPod('pod-w'));
+    const response = await call('POST', BASE, { body: { user: 'u' } });
+    expect(response.headers.get('retry-after')).toBe('7');
+    await expectError(response, 503, 'Unavailable', /no ready pod/);
+  });
+
+  it('answers 503 until the cache has synced', async () => {
+    cluster.synced = false;
+    cluster.put(readyPod('pod-a'));
+    await expectError(await call('POST', BASE, { body: { user: 'u' } }), 503, 'Unavailable', /loading/);
+  });
+
+  it('answers 503 when the API server cannot review the token, and 500 as JSON on a bug', async () => {
+    await stop();
+    await start({ check: async () => Promise.reject(new PodpoolError('Unavailable', 'cannot reach the API server')) });
+    await expectError(await call('POST', BASE, { body: { user: 'u' } }), 503, 'Unavailable', /API server/);
+    await stop();
+    await start({ check: async () => Promise.reject(new TypeError('boom')) });
+    await expectError(await call('POST', BASE, { body: { user: 'u' } }), 500, 'Internal', /operator log/);
+  });
+
+  it('with ?wait, holds the request until a pod becomes ready and counts it cold', async () => {
+    cluster.put(warmingPod('pod-w'));
+    const coldBefore = await coldCount();
+    const pending = call('POST', `${BASE}?wait=5s`, { body: { user: 'u' } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    cluster.put(readyPod('pod-w'));
+    const response = await pending;
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ pod: 'pod-w', outcome: 'cold' });
+    expect(await coldCount()).toBe(coldBefore + 1);
+  });
+
+  it('serves waiting requests first come, first served', async () => {
+    const first = call('POST', `${BASE}?wait=5s`, { body: { user: 'first' } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const second = call('POST', `${BASE}?wait=300ms`, { body: { user: 'second' } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    cluster.put(readyPod('pod-a'));
+    expect(await (await first).json()).toMatchObject({ pod: 'pod-a', user: 'first' });
+    const late = await second;
+    expect(late.status).toBe(503);
+  });
+
+  it('gives up waiting after the wait and reserves nothing', async () => {
+    const response = await call('POST', `${BASE}?wait=100ms`, { body: { user: 'u' } });
+    await expectError(response, 503, 'Unavailable', /within the wait/);
+    expect(cluster.writes).toEqual([]);
+  });
+});
+
+describe('GET reservations', () => {
+  it('lists the reserved pods of the pool', async () => {
+    cluster.put(readyPod('pod-a'));
+    cluster.put(readyPod('pod-b'));
+    await call('POST', BASE, { body: { user: 'u1' } });
+    const response = await call('GET', BASE);
+    expect(response.status).toBe(200);
+    const { items } = (await response.json()) as { items: Array<Record<string, unknown>> };
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ user: 'u1', ip: '10.0.0.1' });
+  });
+
+  it('needs list permission', async () => {
+    await expectError(await call('GET', BASE, { token: 'bob-token' }), 403, 'Forbidden', /cannot list/);
+  });
+});
+
+describe('DELETE reservations/{pod}', () => {
+  it('deletes a reserved pod, also one the cache has not seen reserved yet', async () => {
+    cluster.put(readyPod('pod-a'));
+    cluster.autoSync = false;
+    const reserved = (await (await call('POST', BASE, { body: { user: 'u' } })).json()) as { pod: string };
+    const response = await call('DELETE', `${BASE}/${reserved.pod}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ pod: 'pod-a', released: true });
+    expect(cluster.deletes).toEqual(['pod-a']);
+  });
+
+  it('answers 404 for a pod that is not reserved, unknown, or of another pool', async () => {
+    cluster.put(readyPod('ready-pod'));
+    const other = readyPod('other-pod', 'other-pool');
+    other.metadata!.labels![STATE_LABEL] = 'reserved';
+    cluster.put(other);
+    await expectError(await call('DELETE', `${BASE}/ready-pod`), 404, 'NotFound');
+    await expectError(await call('DELETE', `${BASE}/nope`), 404, 'NotFound');
+    await expectError(await call('DELETE', `${BASE}/other-pod`), 404, 'NotFound');
+    expect(cluster.deletes).toEqual([]);
+  });
+
+  it('releases reserved pods after the PodPool is gone', async () => {
+    cluster.put(readyPod('pod-a'));
+    await call('POST', BASE, { body: { user: 'u' } });
+    cluster.deletePool(POOL);
+    expect((await call('DELETE', `${BASE}/pod-a`)).status).toBe(200);
+  });
+
+  it('needs delete permission', async () => {
+    await expectError(await call('DELETE', `${BASE}/pod-a`, { token: 'bob-token' }), 403, 'Forbidden', /cannot delete/);
+  });
+});
+
