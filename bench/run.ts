@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const BENCHMARKS = ['quality', 'scaler', 'webhook', 'reservations', 'engine'];
+const BENCHMARKS = ['engine', 'quality', 'scaler', 'webhook', 'reservations', 'controller'];
 let failed = 0;
 for (const name of BENCHMARKS) {
   const file = `bench/${name}.ts`;

@@ -41,6 +41,16 @@ const operator = await startOperator(
     metricsPort: Number(process.env.METRICS_PORT ?? 8080),
     bindAddress: '127.0.0.1',
     workers: 4,
+    scalerPort: Number(process.env.SCALER_PORT ?? 9090),
+    webhookPort: 0,
+    reservationsPort: Number(process.env.RESERVATIONS_PORT ?? 8443),
+    certificates: {
+      kind: 'secret',
+      namespace: process.env.POD_NAMESPACE ?? 'podpool-system',
+      secretName: 'podpool-tls',
+      serviceNames: ['podpool-reservations'],
+      extraNames: ['localhost', '127.0.0.1'],
+    },
   },
   logger,
 );

@@ -12,7 +12,11 @@ import { ClusterCache } from './kube/cache.js';
 import { KubeEventRecorder } from './kube/events.js';
 import { LeaderElector } from './kube/leader-election.js';
 import type { Logger } from './log.js';
+import { createReservationsRouter, KubeAuthenticator, KubeReservationPodWriter } from './reservations/index.js';
 import { closeServer, listen, metricsAndHealthApp } from './server.js';
+import { startServingCertificates, type CertificateSource, type ServingCertificates } from './serving-certificates.js';
+import { ReloadableHttpsServer, webhookApp } from './webhook/index.js';
+import express from 'express';
 
 export interface OperatorConfig {
   kubeconfigPath?: string | undefined;
@@ -24,6 +28,13 @@ export interface OperatorConfig {
   metricsPort: number;
   bindAddress: string;
   workers: number;
+  /** gRPC port of the KEDA external scaler; 0 disables it. */
+  scalerPort: number;
+  /** HTTPS port of the admission webhook; 0 disables it. */
+  webhookPort: number;
+  /** HTTPS port of the reservation API; 0 disables it. */
+  reservationsPort: number;
+  certificates: CertificateSource;
 }
 
 export function defaultIdentity(): string {
@@ -35,6 +46,8 @@ export interface RunningOperator {
   cache: ClusterCache;
   controller: PodPoolController;
   metricsServer: Server;
+  webhookServer?: ReloadableHttpsServer | undefined;
+  reservationsServer?: ReloadableHttpsServer | undefined;
   stop(): Promise<void>;
 }
 
@@ -50,6 +63,35 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   const app = metricsAndHealthApp({ ready: () => cache.healthy() });
   const metricsServer = await listen(app, config.metricsPort, config.bindAddress);
   await cache.start();
+
+  // HTTPS faces, served by every replica from the cache.
+  const httpsServers: ReloadableHttpsServer[] = [];
+  let webhookServer: ReloadableHttpsServer | undefined;
+  let reservationsServer: ReloadableHttpsServer | undefined;
+  if (config.webhookPort > 0) {
+    webhookServer = new ReloadableHttpsServer(webhookApp({ pools: cache, log: log.child({ role: 'webhook' }) }));
+    httpsServers.push(webhookServer);
+  }
+  if (config.reservationsPort > 0) {
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(
+      createReservationsRouter({
+        source: cache,
+        writer: KubeReservationPodWriter.fromKubeConfig(kubeConfig),
+        authenticator: KubeAuthenticator.fromKubeConfig(kubeConfig),
+        log: log.child({ role: 'reservations' }),
+      }),
+    );
+    reservationsServer = new ReloadableHttpsServer(app);
+    httpsServers.push(reservationsServer);
+  }
+  let certificates: ServingCertificates | undefined;
+  if (httpsServers.length > 0) {
+    certificates = await startServingCertificates(config.certificates, kubeConfig, httpsServers, log.child({ role: 'certificates' }));
+    if (webhookServer !== undefined) await webhookServer.listen(config.webhookPort, config.bindAddress);
+    if (reservationsServer !== undefined) await reservationsServer.listen(config.reservationsPort, config.bindAddress);
+  }
 
   let elector: LeaderElector | undefined;
   if (config.leaderElect) {
@@ -76,9 +118,11 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
       log.info('shutting down: draining the controller, releasing the lease');
       await controller.stop();
       await elector?.stop();
+      certificates?.stop();
+      await Promise.all(httpsServers.map((server) => server.close()));
       await cache.stop();
       await closeServer(metricsServer);
       log.info('stopped');
     })());
-  return { kubeConfig, cache, controller, metricsServer, stop };
+  return { kubeConfig, cache, controller, metricsServer, webhookServer, reservationsServer, stop };
 }

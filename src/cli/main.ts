@@ -13,6 +13,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
   reserve: { summary: 'reserve one ready pod of a pool for a user', load: async () => (await import('./reserve.js')).reserveCommand },
   release: { summary: 'end a reservation: delete the reserved pod', load: async () => (await import('./release.js')).releaseCommand },
+  simulate: { summary: 'replay a demand trace against the engine and baseline policies', load: async () => (await import('./simulate.js')).simulateCommand },
+  trace: { summary: 'generate an example demand trace (diurnal, spike, ramp, flat)', load: async () => (await import('./trace.js')).traceCommand },
 };
 
 function usage(): string {

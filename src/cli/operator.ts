@@ -2,17 +2,26 @@ import { parseArgs } from 'node:util';
 import { PodpoolError } from '../errors.js';
 import { logger } from '../log.js';
 import { defaultIdentity, startOperator } from '../operator.js';
+import type { CertificateSource } from '../serving-certificates.js';
 
 const HELP = `usage: podpool operator [options]
 
 Runs the controller (leader only), the KEDA scaler, the admission webhook and the reservation API.
-  --kubeconfig FILE        kubeconfig (default: $KUBECONFIG, else in-cluster)
-  --namespace NS           namespace of the leader Lease (default: $POD_NAMESPACE or podpool-system)
-  --leader-elect BOOL      campaign for the leader Lease (default true)
-  --identity ID            leader identity (default: pod name + random suffix)
-  --metrics-port N         metrics and health port (default 8080)
-  --bind-address ADDR      address to listen on (default 0.0.0.0)
-  --workers N              reconcile workers (default 4)`;
+  --kubeconfig FILE         kubeconfig (default: $KUBECONFIG, else in-cluster)
+  --namespace NS            the operator's namespace: leader Lease and TLS Secret (default: $POD_NAMESPACE or podpool-system)
+  --leader-elect BOOL       campaign for the leader Lease (default true)
+  --identity ID             leader identity (default: pod name + random suffix)
+  --metrics-port N          metrics, health and the scaler's HTTP twin (default 8080)
+  --scaler-port N           KEDA external scaler gRPC port (default 9090; 0 disables)
+  --webhook-port N          admission webhook HTTPS port (default 9443; 0 disables)
+  --reservations-port N     reservation API HTTPS port (default 8443; 0 disables)
+  --tls-secret NAME         Secret holding the operator-made CA and serving certificate (default podpool-tls)
+  --webhook-config NAME     MutatingWebhookConfiguration whose caBundle the operator keeps current (default podpool)
+  --service-names A,B       Services the serving certificate covers (default podpool-webhook,podpool-reservations)
+  --tls-extra-names A,B     extra DNS names or IPv4 addresses for the certificate (e.g. 127.0.0.1)
+  --cert-dir DIR            serve tls.crt/tls.key from DIR (cert-manager) instead of the Secret
+  --bind-address ADDR       address to listen on (default 0.0.0.0)
+  --workers N               reconcile workers (default 4)`;
 
 function port(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
@@ -20,6 +29,9 @@ function port(value: string | undefined, fallback: number, flag: string): number
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new PodpoolError('InvalidArgument', `${flag} must be a port number, got ${value}`);
   return n;
 }
+
+const list = (value: string | undefined, fallback: string[]): string[] =>
+  value === undefined ? fallback : value.split(',').map((v) => v.trim()).filter((v) => v !== '');
 
 export async function operatorCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -30,6 +42,14 @@ export async function operatorCommand(argv: string[]): Promise<number> {
       'leader-elect': { type: 'string' },
       identity: { type: 'string' },
       'metrics-port': { type: 'string' },
+      'scaler-port': { type: 'string' },
+      'webhook-port': { type: 'string' },
+      'reservations-port': { type: 'string' },
+      'tls-secret': { type: 'string' },
+      'webhook-config': { type: 'string' },
+      'service-names': { type: 'string' },
+      'tls-extra-names': { type: 'string' },
+      'cert-dir': { type: 'string' },
       'bind-address': { type: 'string' },
       workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -40,17 +60,35 @@ export async function operatorCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const leaderElect = (values['leader-elect'] ?? 'true') !== 'false';
+  const namespace = values.namespace ?? process.env.POD_NAMESPACE ?? 'podpool-system';
+  const webhookPort = port(values['webhook-port'], 9443, '--webhook-port');
+  const certificates: CertificateSource =
+    values['cert-dir'] !== undefined
+      ? { kind: 'directory', directory: values['cert-dir'] }
+      : {
+          kind: 'secret',
+          namespace,
+          secretName: values['tls-secret'] ?? 'podpool-tls',
+          webhookConfigurationName: webhookPort > 0 ? (values['webhook-config'] ?? 'podpool') : undefined,
+          serviceNames: list(values['service-names'], ['podpool-webhook', 'podpool-reservations']),
+          extraNames: list(values['tls-extra-names'], []),
+        };
+  const workers = Number(values.workers ?? 4);
+  if (!Number.isInteger(workers) || workers < 1) throw new PodpoolError('InvalidArgument', `--workers must be a positive integer, got ${values.workers}`);
   const operator = await startOperator(
     {
       kubeconfigPath: values.kubeconfig ?? process.env.KUBECONFIG,
-      namespace: values.namespace ?? process.env.POD_NAMESPACE ?? 'podpool-system',
+      namespace,
       leaseName: 'podpool-controller',
       identity: values.identity ?? defaultIdentity(),
-      leaderElect,
+      leaderElect: (values['leader-elect'] ?? 'true') !== 'false',
       metricsPort: port(values['metrics-port'], 8080, '--metrics-port'),
+      scalerPort: port(values['scaler-port'], 9090, '--scaler-port'),
+      webhookPort,
+      reservationsPort: port(values['reservations-port'], 8443, '--reservations-port'),
+      certificates,
       bindAddress: values['bind-address'] ?? '0.0.0.0',
-      workers: Number(values.workers ?? 4),
+      workers,
     },
     logger,
   );

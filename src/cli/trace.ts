@@ -1,0 +1,50 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { PodpoolError } from '../errors.js';
+import { formatPerMinuteTrace } from '../sim/trace.js';
+import { DEFAULT_PEAK_PER_MINUTE, generateTrace, isTraceShape, TRACE_SHAPES } from '../sim/trace-shapes.js';
+
+const HELP = `usage: podpool trace --shape ${TRACE_SHAPES.join('|')} [--days N] [--seed S] [--peak R] [--out FILE]
+
+Generates a per-minute demand trace ("minute,count" CSV) for podpool simulate. Minute 0 is
+Monday 00:00 UTC, the simulator's default --start.
+  diurnal  working days rise from 0.2/min at night to the peak at 13:00 UTC; weekends at 30%  (peak ${DEFAULT_PEAK_PER_MINUTE.diurnal}/min)
+  spike    1/min, and once a day at a random working-hours minute a jump to the peak that
+           halves every 10 minutes                                                       (peak ${DEFAULT_PEAK_PER_MINUTE.spike}/min)
+  ramp     rises linearly from 0.5/min to the peak over the whole trace                  (peak ${DEFAULT_PEAK_PER_MINUTE.ramp}/min)
+  flat     a steady rate                                                                  (peak ${DEFAULT_PEAK_PER_MINUTE.flat}/min)
+Each minute's count is a Poisson draw around the shape's rate.
+  --days N     length in days (default 1)
+  --seed S     seed (default 1); the same options give the same file
+  --peak R     the shape's highest rate, reservations per minute
+  --out FILE   write to FILE instead of standard output`;
+
+export async function traceCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      shape: { type: 'string' },
+      days: { type: 'string', default: '1' },
+      seed: { type: 'string', default: '1' },
+      peak: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values.shape === undefined || !isTraceShape(values.shape)) {
+    throw new PodpoolError('InvalidArgument', `--shape must be one of ${TRACE_SHAPES.join(', ')} (see podpool trace --help)`);
+  }
+  const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : Number.NaN;
+  if (!Number.isSafeInteger(seed) || seed > 0xffffffff) throw new PodpoolError('InvalidArgument', '--seed must be a whole number from 0 to 4294967295');
+  const days = /^\d+$/.test(values.days) ? Number(values.days) : Number.NaN;
+  const peakPerMinute = values.peak === undefined ? undefined : Number(values.peak);
+  const csv = formatPerMinuteTrace(generateTrace({ shape: values.shape, days, seed, peakPerMinute }));
+  if (values.out === undefined) process.stdout.write(csv);
+  else await writeFile(values.out, csv);
+  return 0;
+}

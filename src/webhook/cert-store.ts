@@ -1,0 +1,186 @@
+/**
+ * Where the webhook's certificates live in the cluster: one Secret that every replica shares (so
+ * all of them serve certificates from the same CA), and the caBundle of the
+ * MutatingWebhookConfiguration (so the API server trusts that CA). Conflicts between replicas
+ * are settled the agent-sandbox way: the write that loses re-reads and takes the winner's result.
+ */
+import {
+  ApiException,
+  type AdmissionregistrationV1Api,
+  type CoreV1Api,
+  type V1MutatingWebhookConfiguration,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import { PodpoolError } from '../errors.js';
+import {
+  renewCertificateBundle,
+  renewalDecision,
+  type CertificateBundle,
+  type CertificateOptions,
+  type RenewalDecision,
+  type ServingIdentity,
+} from './certificates.js';
+
+/** Secret keys: tls.crt/tls.key as in a kubernetes.io/tls Secret (and cert-manager), plus the CA and the trust bundle. */
+export const SECRET_KEYS = {
+  certificate: 'tls.crt',
+  key: 'tls.key',
+  authorityCertificate: 'ca.crt',
+  authorityKey: 'ca.key',
+  trustBundle: 'ca-bundle.crt',
+} as const;
+
+const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'podpool', 'app.kubernetes.io/component': 'webhook' };
+const MAX_ATTEMPTS = 3;
+
+export interface SecretRef {
+  namespace: string;
+  name: string;
+}
+
+export function isApiStatus(error: unknown, code: number): boolean {
+  return error instanceof ApiException && error.code === code;
+}
+
+const toBase64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+const fromBase64 = (data: string | undefined): string | undefined => (data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8'));
+
+/** The Secret holding `bundle`; with `resourceVersion` it is a replace that fails if the Secret changed. */
+export function certificateSecret(ref: SecretRef, bundle: CertificateBundle, resourceVersion?: string): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: { name: ref.name, namespace: ref.namespace, labels: MANAGED_BY, ...(resourceVersion === undefined ? {} : { resourceVersion }) },
+    data: {
+      [SECRET_KEYS.certificate]: toBase64(bundle.serving.certPem),
+      [SECRET_KEYS.key]: toBase64(bundle.serving.keyPem),
+      [SECRET_KEYS.authorityCertificate]: toBase64(bundle.authority.certPem),
+      [SECRET_KEYS.authorityKey]: toBase64(bundle.authority.keyPem),
+      [SECRET_KEYS.trustBundle]: toBase64(bundle.trustBundlePem),
+    },
+  };
+}
+
+/** The bundle a Secret holds, or undefined when a key is missing (then it is regenerated). */
+export function bundleFromSecret(secret: V1Secret): CertificateBundle | undefined {
+  const data = secret.data ?? {};
+  const [certPem, keyPem, authorityCertPem, authorityKeyPem, trustBundlePem] = [
+    SECRET_KEYS.certificate,
+    SECRET_KEYS.key,
+    SECRET_KEYS.authorityCertificate,
+    SECRET_KEYS.authorityKey,
+    SECRET_KEYS.trustBundle,
+  ].map((key) => fromBase64(data[key]));
+  if (!certPem || !keyPem || !authorityCertPem || !authorityKeyPem || !trustBundlePem) return undefined;
+  return { serving: { certPem, keyPem }, authority: { certPem: authorityCertPem, keyPem: authorityKeyPem }, trustBundlePem };
+}
+
+async function readSecret(core: CoreV1Api, ref: SecretRef): Promise<V1Secret | undefined> {
+  try {
+    return await core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace });
+  } catch (error) {
+    if (isApiStatus(error, 404)) return undefined;
+    throw error;
+  }
+}
+
+export interface StoredCertificates {
+  bundle: CertificateBundle;
+  /** What this call did: found usable certificates, or wrote new ones (and why). */
+  action: 'read' | 'created' | 'renewed';
+  decision: RenewalDecision;
+}
+
+/**
+ * Returns certificates for `identity` from the shared Secret, creating it when absent and
+ * renewing what `renewalDecision` says must be renewed. When another replica wins the race to
+ * create or renew (409 Conflict / AlreadyExists), its result is re-read and used.
+ */
+export async function ensureCertificateSecret(
+  core: CoreV1Api,
+  ref: SecretRef,
+  identity: ServingIdentity,
+  now: Date,
+  options: CertificateOptions = {},
+): Promise<StoredCertificates> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const secret = await readSecret(core, ref);
+    const stored = secret === undefined ? undefined : bundleFromSecret(secret);
+    const decision = renewalDecision(stored, identity, now);
+    if (decision.renew === 'none' && stored !== undefined) return { bundle: stored, action: 'read', decision };
+    const bundle = await renewCertificateBundle(stored, decision, identity, now, options);
+    try {
+      if (secret === undefined) {
+        await core.createNamespacedSecret({ namespace: ref.namespace, body: certificateSecret(ref, bundle) });
+        return { bundle, action: 'created', decision };
+      }
+      await core.replaceNamespacedSecret({ name: ref.name, namespace: ref.namespace, body: certificateSecret(ref, bundle, secret.metadata?.resourceVersion) });
+      return { bundle, action: 'renewed', decision };
+    } catch (error) {
+      if (!isApiStatus(error, 409)) throw error;
+    }
+  }
+  throw new PodpoolError('Conflict', `Secret ${ref.namespace}/${ref.name} kept changing under us (${MAX_ATTEMPTS} attempts); will retry`);
+}
+
+/**
+ * Sets caBundle (base64 of `trustBundlePem`) on the webhooks of a MutatingWebhookConfiguration
+ * (all of them, or those named in `webhookNames`). Returns false when they already trust it.
+ * Each write is guarded by a JSON Patch "test" of the webhook's name at that index, so a
+ * concurrent edit that reorders webhooks fails the patch instead of moving the bundle.
+ */
+export async function patchCaBundle(
+  admission: AdmissionregistrationV1Api,
+  configurationName: string,
+  trustBundlePem: string,
+  webhookNames?: readonly string[],
+): Promise<boolean> {
+  let configuration: V1MutatingWebhookConfiguration;
+  try {
+    configuration = await admission.readMutatingWebhookConfiguration({ name: configurationName });
+  } catch (error) {
+    if (isApiStatus(error, 404)) throw new PodpoolError('NotFound', `MutatingWebhookConfiguration ${configurationName} does not exist`, { cause: error });
+    throw error;
+  }
+  const caBundle = toBase64(trustBundlePem);
+  const operations: object[] = [];
+  (configuration.webhooks ?? []).forEach((webhook, index) => {
+    if (webhookNames !== undefined && !webhookNames.includes(webhook.name)) return;
+    if (webhook.clientConfig.caBundle === caBundle) return;
+    operations.push({ op: 'test', path: `/webhooks/${index}/name`, value: webhook.name });
+    operations.push({ op: 'add', path: `/webhooks/${index}/clientConfig/caBundle`, value: caBundle });
+  });
+  if (operations.length === 0) return false;
+  // client-node sends this body as application/json-patch+json (the first type the API lists).
+  await admission.patchMutatingWebhookConfiguration({ name: configurationName, body: operations });
+  return true;
+}
+
+/**
+ * Creates the configuration, or replaces an existing one (with its resourceVersion, re-reading
+ * on conflict). For url-registered webhooks in tests and for operators that own their config;
+ * a Helm-installed configuration only needs patchCaBundle.
+ */
+export async function applyWebhookConfiguration(admission: AdmissionregistrationV1Api, configuration: V1MutatingWebhookConfiguration): Promise<void> {
+  const name = configuration.metadata?.name;
+  if (!name) throw new PodpoolError('InvalidArgument', 'the MutatingWebhookConfiguration needs metadata.name');
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    try {
+      await admission.createMutatingWebhookConfiguration({ body: configuration });
+      return;
+    } catch (error) {
+      if (!isApiStatus(error, 409)) throw error;
+    }
+    try {
+      const existing = await admission.readMutatingWebhookConfiguration({ name });
+      const body = { ...configuration, metadata: { ...configuration.metadata, resourceVersion: existing.metadata?.resourceVersion } };
+      await admission.replaceMutatingWebhookConfiguration({ name, body });
+      return;
+    } catch (error) {
+      // 404: deleted between our create and read; 409: changed between read and replace. Start over.
+      if (!isApiStatus(error, 404) && !isApiStatus(error, 409)) throw error;
+    }
+  }
+  throw new PodpoolError('Conflict', `MutatingWebhookConfiguration ${name} kept changing under us (${MAX_ATTEMPTS} attempts)`);
+}

@@ -1,0 +1,68 @@
+/**
+ * The MutatingWebhookConfiguration that routes pool pod creations to the webhook, built in code so
+ * the Helm chart, the integration tests and the operator register the webhook the same way.
+ */
+import type { V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
+import { API_GROUP, POOL_LABEL } from '../api/labels.js';
+
+/** The one path the webhook serves. */
+export const MUTATE_POD_PATH = '/mutate-v1-pod';
+export const WEBHOOK_NAME = `pods.${API_GROUP}`;
+export const DEFAULT_CONFIGURATION_NAME = 'podpool-webhook';
+export const DEFAULT_WEBHOOK_PORT = 9443;
+/** The API server waits this long per call; the webhook answers from memory in well under a millisecond. */
+export const WEBHOOK_TIMEOUT_SECONDS = 5;
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export type WebhookTarget =
+  | { service: { name: string; namespace: string; port?: number } }
+  /** For webhooks outside the cluster, e.g. a test process on 127.0.0.1. */
+  | { url: string };
+
+export interface WebhookConfigurationOptions {
+  target: WebhookTarget;
+  /** The operator's namespace; the webhook never sees pods there (nor in kube-system). */
+  operatorNamespace: string;
+  name?: string;
+  /** PEM list the API server trusts for this webhook; empty when cert-manager injects it. */
+  trustBundlePem?: string;
+}
+
+function clientConfig(target: WebhookTarget, trustBundlePem: string | undefined): NonNullable<V1MutatingWebhookConfiguration['webhooks']>[number]['clientConfig'] {
+  const caBundle = trustBundlePem ? { caBundle: Buffer.from(trustBundlePem, 'utf8').toString('base64') } : {};
+  if ('url' in target) return { url: new URL(MUTATE_POD_PATH, target.url).toString(), ...caBundle };
+  const { name, namespace, port } = target.service;
+  return { service: { name, namespace, port: port ?? DEFAULT_WEBHOOK_PORT, path: MUTATE_POD_PATH }, ...caBundle };
+}
+
+export function webhookConfiguration(options: WebhookConfigurationOptions): V1MutatingWebhookConfiguration {
+  const excludedNamespaces = [...new Set(['kube-system', options.operatorNamespace])];
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: options.name ?? DEFAULT_CONFIGURATION_NAME, labels: { 'app.kubernetes.io/managed-by': 'podpool' } },
+    webhooks: [
+      {
+        name: WEBHOOK_NAME,
+        admissionReviewVersions: ['v1'],
+        clientConfig: clientConfig(options.target, options.trustBundlePem),
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+        // Only pods that name a pool reach the webhook: every other pod in the cluster is admitted
+        // without a network hop, and an outage of podpool cannot touch them.
+        objectSelector: { matchExpressions: [{ key: POOL_LABEL, operator: 'Exists' }] },
+        namespaceSelector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: excludedNamespaces }] },
+        // Ignore: when no replica answers (rollout, certificate trouble, network policy), pool pods
+        // are still created, just unstamped; the controller relabels them and raises Degraded
+        // ("webhook not called"). With Fail, a webhook outage would stop the pool from refilling
+        // exactly when the operator is unhealthy, turning a labelling delay into cold reservations.
+        // The price: denials (unknown pool, state=reserved) are best effort while the webhook is down.
+        failurePolicy: 'Ignore',
+        sideEffects: 'None',
+        timeoutSeconds: WEBHOOK_TIMEOUT_SECONDS,
+        matchPolicy: 'Equivalent',
+        // Stamping is idempotent, so re-running after a later webhook changed labels is safe.
+        reinvocationPolicy: 'IfNeeded',
+      },
+    ],
+  };
+}

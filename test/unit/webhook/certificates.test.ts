@@ -1,0 +1,111 @@
+import { X509Certificate } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  newCertificateBundle,
+  renewCertificateBundle,
+  renewalDecision,
+  serviceDnsNames,
+  splitPemCertificates,
+  type CertificateBundle,
+  type ServingIdentity,
+} from '../../../src/webhook/certificates.js';
+
+const DAY = 86_400_000;
+const start = new Date('2026-01-01T00:00:00Z');
+const later = (days: number): Date => new Date(start.getTime() + days * DAY);
+const identity: ServingIdentity = { dnsNames: serviceDnsNames('podpool-webhook', 'podpool-system'), ipAddresses: ['127.0.0.1'] };
+
+let bundle: CertificateBundle;
+beforeAll(async () => {
+  bundle = await newCertificateBundle(identity, start);
+});
+
+describe('serviceDnsNames', () => {
+  it('lists the names a Service answers to', () => {
+    expect(serviceDnsNames('hook', 'ops')).toEqual(['hook', 'hook.ops', 'hook.ops.svc', 'hook.ops.svc.cluster.local']);
+  });
+});
+
+describe('newCertificateBundle', () => {
+  it('makes a CA and a serving certificate it signed, for every DNS name and IP', () => {
+    const authority = new X509Certificate(bundle.authority.certPem);
+    const serving = new X509Certificate(bundle.serving.certPem);
+    expect(authority.ca).toBe(true);
+    expect(serving.ca).toBe(false);
+    expect(serving.checkIssued(authority)).toBe(true);
+    expect(serving.verify(authority.publicKey)).toBe(true);
+    expect(serving.checkHost('podpool-webhook.podpool-system.svc')).toBe('podpool-webhook.podpool-system.svc');
+    expect(serving.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    expect(serving.checkHost('elsewhere.example')).toBeUndefined();
+    expect(serving.keyUsage).toContain('1.3.6.1.5.5.7.3.1'); // serverAuth
+  });
+
+  it('back-dates notBefore for clock skew and lasts 90 days (CA: 5 years)', () => {
+    const serving = new X509Certificate(bundle.serving.certPem);
+    expect(serving.validFromDate.getTime()).toBeLessThan(start.getTime());
+    expect(serving.validToDate.getTime()).toBe(later(90).getTime());
+    expect(new X509Certificate(bundle.authority.certPem).validToDate.getTime()).toBe(later(5 * 365).getTime());
+  });
+
+  it('trusts exactly its own CA', () => {
+    expect(splitPemCertificates(bundle.trustBundlePem)).toEqual([bundle.authority.certPem]);
+  });
+
+  it('refuses an identity without names, and a malformed IP', async () => {
+    await expect(newCertificateBundle({ dnsNames: [] }, start)).rejects.toThrow(/at least one DNS name/);
+    await expect(newCertificateBundle({ dnsNames: ['a'], ipAddresses: ['300.1.1.1'] }, start)).rejects.toThrow(/not an IP address/);
+  });
+});
+
+describe('renewalDecision', () => {
+  it('renews nothing while more than a third of the lifetime remains', () => {
+    expect(renewalDecision(bundle, identity, later(59)).renew).toBe('none');
+  });
+
+  it('renews the serving certificate once less than a third remains', () => {
+    expect(renewalDecision(bundle, identity, later(61))).toMatchObject({ renew: 'serving', reason: expect.stringMatching(/expires/) });
+  });
+
+  it('renews the serving certificate when it does not cover a requested name', () => {
+    const wider = { ...identity, dnsNames: [...identity.dnsNames, 'podpool-webhook.other.svc'] };
+    expect(renewalDecision(bundle, wider, start)).toMatchObject({ renew: 'serving', reason: expect.stringMatching(/does not cover podpool-webhook.other.svc/) });
+  });
+
+  it('renews the CA once less than a third of its lifetime remains', () => {
+    expect(renewalDecision(bundle, identity, later(4 * 365)).renew).toBe('authority');
+  });
+
+  it('starts over when there is nothing, or nothing readable, or a key that does not match', () => {
+    expect(renewalDecision(undefined, identity, start).renew).toBe('authority');
+    expect(renewalDecision({ ...bundle, serving: { ...bundle.serving, certPem: 'garbage' } }, identity, start).renew).toBe('authority');
+    expect(renewalDecision({ ...bundle, serving: { ...bundle.serving, keyPem: bundle.authority.keyPem } }, identity, start).renew).toBe('serving');
+  });
+});
+
+describe('renewCertificateBundle', () => {
+  it('renews the serving certificate from the same CA, leaving the trust bundle alone', async () => {
+    const now = later(61);
+    const renewed = await renewCertificateBundle(bundle, renewalDecision(bundle, identity, now), identity, now);
+    expect(renewed.authority).toEqual(bundle.authority);
+    expect(renewed.trustBundlePem).toBe(bundle.trustBundlePem);
+    expect(renewed.serving.certPem).not.toBe(bundle.serving.certPem);
+    expect(new X509Certificate(renewed.serving.certPem).verify(new X509Certificate(bundle.authority.certPem).publicKey)).toBe(true);
+    expect(renewalDecision(renewed, identity, now).renew).toBe('none');
+  });
+
+  it('rotates the CA keeping the old one trusted until it expires', async () => {
+    const now = later(4 * 365);
+    const rotated = await renewCertificateBundle(bundle, renewalDecision(bundle, identity, now), identity, now);
+    expect(rotated.authority.certPem).not.toBe(bundle.authority.certPem);
+    expect(splitPemCertificates(rotated.trustBundlePem)).toEqual([rotated.authority.certPem, bundle.authority.certPem]);
+    expect(renewalDecision(rotated, identity, now).renew).toBe('none');
+
+    const afterOldExpiry = later(5 * 365 + 1);
+    const renewed = await renewCertificateBundle(rotated, { renew: 'serving', reason: 'test' }, identity, afterOldExpiry);
+    expect(splitPemCertificates(renewed.trustBundlePem)).toEqual([rotated.authority.certPem]);
+  });
+
+  it('returns the bundle itself when nothing needs renewing', async () => {
+    expect(await renewCertificateBundle(bundle, { renew: 'none', reason: '' }, identity, start)).toBe(bundle);
+  });
+});

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POOL_LABEL, STATE_LABEL } from '../../../src/api/labels.js';
+import { admissionRequestsTotal } from '../../../src/metrics.js';
+import { newCertificateBundle, type CertificateBundle } from '../../../src/webhook/certificates.js';
+import { webhookApp } from '../../../src/webhook/route.js';
+import { ReloadableHttpsServer } from '../../../src/webhook/tls-server.js';
+import { httpsRequest, makePool, poolReader, review } from './support.js';
+
+const MAX_BODY_BYTES = 64 * 1024;
+let certificates: CertificateBundle;
+let server: ReloadableHttpsServer;
+let url: string;
+
+beforeAll(async () => {
+  certificates = await newCertificateBundle({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }, new Date());
+  const app = webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), log: pino({ level: 'silent' }), maxBodyBytes: MAX_BODY_BYTES });
+  server = new ReloadableHttpsServer(app, certificates.serving);
+  const { port } = await server.listen(0, '127.0.0.1');
+  url = `https://127.0.0.1:${port}/mutate-v1-pod`;
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const post = (body: string | Buffer, headers: Record<string, string> = JSON_HEADERS, target = url) =>
+  httpsRequest(target, { ca: certificates.trustBundlePem, headers, body });
+const poolPod = (labels: Record<string, string> = {}) => ({ metadata: { name: 'p1', labels: { [POOL_LABEL]: 'sandboxes', ...labels } } });
+
+async function outcomeCount(outcome: string): Promise<number> {
+  const metric = await admissionRequestsTotal.get();
+  return metric.values.find((value) => value.labels.outcome === outcome)?.value ?? 0;
+}
+
+describe('POST /mutate-v1-pod', () => {
+  it('answers a pool pod with an AdmissionReview carrying the uid and a JSON patch', async () => {
+    const answer = await post(JSON.stringify(review(poolPod())));
+    expect(answer.status).toBe(200);
+    const body = JSON.parse(answer.text);
+    expect(body.response).toMatchObject({ uid: '705ab4f5-6393-11e8-b7cc-42010a800002', allowed: true, patchType: 'JSONPatch' });
+    const patch = JSON.parse(Buffer.from(body.response.patch, 'base64').toString());
+    expect(patch).toContainEqual({ op: 'add', path: '/metadata/labels/podpool.dev~1state', value: 'warming' });
+  });
+
+  it('answers a denial with 200 and allowed false (the API server, not HTTP, carries the refusal)', async () => {
+    const answer = await post(JSON.stringify(review(poolPod({ [STATE_LABEL]: 'reserved' }))));
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text).response).toMatchObject({ allowed: false, status: { code: 403 } });
+  });
+
+  it.each([
+    ['invalid JSON', '{"apiVersion":', JSON_HEADERS, 400, /entity.parse.failed/],
+    ['a JSON string', '"AdmissionReview"', JSON_HEADERS, 400, /entity.parse.failed/],
+    ['an empty body', '', JSON_HEADERS, 400, /the request has no body/],
+    ['an empty JSON object', '{}', JSON_HEADERS, 400, /got apiVersion <unset> and kind <unset>/],
+    ['a wrong apiVersion', JSON.stringify({ ...review(poolPod()), apiVersion: 'v1' }), JSON_HEADERS, 400, /expected apiVersion admission.k8s.io\/v1/],
+    ['a missing request', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), JSON_HEADERS, 400, /request is missing/],
+    ['a missing object', JSON.stringify(review(undefined)), JSON_HEADERS, 400, /request.object is missing/],
+    ['a wrong content type', JSON.stringify(review(poolPod())), { 'content-type': 'text/plain' }, 415, /Content-Type must be application\/json/],
+    ['no content type', JSON.stringify(review(poolPod())), {}, 400, /Content-Type application\/json is required/],
+    ['a gzip body', 'x', { ...JSON_HEADERS, 'content-encoding': 'gzip' }, 415, /encoding.unsupported/],
+    ['a body over the limit', JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES) }), JSON_HEADERS, 413, /body larger than 65536 bytes/],
+  ])('rejects %s', async (_name, body, headers, status, message) => {
+    const before = await outcomeCount('bad_request');
+    const answer = await post(body, headers as Record<string, string>);
+    expect(answer.status).toBe(status);
+    expect(JSON.parse(answer.text).error).toMatch(message);
+    expect(await outcomeCount('bad_request')).toBe(before + 1);
+  });
+
+  it('answers other methods with 405 and other paths with 404', async () => {
+    const get = await httpsRequest(url, { ca: certificates.trustBundlePem, method: 'GET' });
+    expect(get.status).toBe(405);
+    expect(get.headers.allow).toBe('POST');
+    expect((await post('{}', JSON_HEADERS, url.replace('mutate-v1-pod', 'validate'))).status).toBe(404);
+  });
+
+  it('keeps answering hundreds of random and malformed bodies with 4xx, and keeps working', async () => {
+    const valid = JSON.stringify(review(poolPod()));
+    const reviewWith = (field: string, value: unknown) => {
+      const body = review(poolPod()) as { request: Record<string, unknown> };
+      body.request[field] = value;
+      return JSON.stringify(body);
+    };
+    const generators: Array<() => { body: string | Buffer; headers: Record<string, string> }> = [
+      () => ({ body: randomBytes(Math.floor(Math.random() * 2048)), headers: JSON_HEADERS }),
+      () => ({ body: valid.slice(0, Math.floor(Math.random() * valid.length)), headers: JSON_HEADERS }),
+      () => ({ body: JSON.stringify(fc.sample(fc.jsonValue(), 1)[0]), headers: JSON_HEADERS }),
+      () => ({ body: reviewWith(fc.sample(fc.constantFrom('uid', 'kind', 'operation', 'object', 'namespace', 'dryRun'), 1)[0]!, fc.sample(fc.anything(), 1)[0]), headers: JSON_HEADERS }),
+      () => ({ body: JSON.stringify(review({ metadata: fc.sample(fc.object(), 1)[0] })), headers: JSON_HEADERS }),
+      () => ({ body: '['.repeat(30_000), headers: JSON_HEADERS }),
+      () => ({ body: Buffer.from([0xff, 0xfe, 0x7b]), headers: { 'content-type': 'application/json; charset=utf-16' } }),
+      () => ({ body: valid, headers: { 'content-type': fc.sample(fc.string(), 1)[0] || 'x/y' } }),
+    ];
+    const statuses = new Map<number, number>();
+    const rounds = 400;
+    for (let index = 0; index < rounds; index += 10) {
+      const batch = Array.from({ length: 10 }, (_, offset) => generators[(index + offset) % generators.length]!());
+      const answers = await Promise.all(batch.map(({ body, headers }) => post(body, headers)));
+      for (const answer of answers) {
+        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+        expect(answer.status, answer.text).toBeLessThan(500);
+        expect(() => JSON.parse(answer.text)).not.toThrow();
+      }
+    }
+    expect([...statuses.keys()].every((status) => [200, 400, 413, 415].includes(status))).toBe(true);
+    expect(statuses.get(400) ?? 0).toBeGreaterThan(rounds / 2);
+    const after = await post(valid);
+    expect(after.status).toBe(200);
+    expect(JSON.parse(after.text).response.allowed).toBe(true);
+  });
+});
