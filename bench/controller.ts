@@ -56,6 +56,7 @@ try {
   await custom.createNamespacedCustomObject({ ...ref, namespace: 'bench', body: pool('fill', FILL) });
   await waitFor(() => readyPods() >= FILL, 300_000);
   const fillSeconds = (Date.now() - started) / 1000;
+  console.error(`filled ${FILL} pods in ${fillSeconds.toFixed(1)} s`);
   await custom.deleteNamespacedCustomObject({ ...ref, namespace: 'bench', name: 'fill' });
   await core.deleteCollectionNamespacedPod({ namespace: 'bench', labelSelector: `${POOL_LABEL}=fill`, gracePeriodSeconds: 0 });
   await waitFor(() => operator.cache.pods.list().length === 0, 120_000);
@@ -63,8 +64,11 @@ try {
   // 2. many pools
   const manyStarted = Date.now();
   for (let i = 0; i < POOLS; i += 1) await custom.createNamespacedCustomObject({ ...ref, namespace: 'bench', body: pool(`p${i}`, PODS) });
-  await waitFor(() => readyPods() >= POOLS * PODS, 900_000);
+  const progress = setInterval(() => console.error(`${readyPods()} of ${POOLS * PODS} pods Ready`), 15_000);
+  await waitFor(() => readyPods() >= POOLS * PODS, 1_800_000);
+  clearInterval(progress);
   const manySeconds = (Date.now() - manyStarted) / 1000;
+  console.error(`filled ${POOLS} x ${PODS} pods in ${manySeconds.toFixed(1)} s`);
   await new Promise((r) => setTimeout(r, 5_000));
   reconcileDuration.reset();
   const measureMs = 35_000; // two resync periods of every pool

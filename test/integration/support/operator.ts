@@ -9,6 +9,9 @@ import { inject } from 'vitest';
 export interface OperatorProcess {
   child: ChildProcess;
   metricsPort: number;
+  scalerPort: number;
+  webhookPort: number;
+  reservationsPort: number;
   logFile: string;
   identity: string;
   /** SIGTERM and wait for exit (a graceful shutdown releases the lease). */
@@ -28,7 +31,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startOperatorProcess(options: { leaseNamespace: string; identity: string; kubeconfigPath?: string; extraArgs?: string[] }): Promise<OperatorProcess> {
-  const metricsPort = await freePort();
+  const [metricsPort, scalerPort, webhookPort, reservationsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const logFile = join(mkdtempSync(join(tmpdir(), 'podpool-op-')), `${options.identity}.log`);
   const child = spawn(
     join(process.cwd(), 'node_modules/.bin/node'),
@@ -41,6 +44,10 @@ export async function startOperatorProcess(options: { leaseNamespace: string; id
       `--namespace=${options.leaseNamespace}`,
       `--identity=${options.identity}`,
       `--metrics-port=${metricsPort}`,
+      `--scaler-port=${scalerPort}`,
+      `--webhook-port=${webhookPort}`,
+      `--reservations-port=${reservationsPort}`,
+      '--tls-extra-names=127.0.0.1,localhost',
       '--bind-address=127.0.0.1',
       ...(options.extraArgs ?? []),
     ],
@@ -68,5 +75,5 @@ export async function startOperatorProcess(options: { leaseNamespace: string; id
     if (Date.now() > deadline) throw new Error(`operator did not become ready; log: ${logFile}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { child, metricsPort, logFile, identity: options.identity, stop: () => waitExit('SIGTERM'), kill: () => waitExit('SIGKILL') };
+  return { child, metricsPort, scalerPort, webhookPort, reservationsPort, logFile, identity: options.identity, stop: () => waitExit('SIGTERM'), kill: () => waitExit('SIGKILL') };
 }

@@ -1,0 +1,173 @@
+import { request } from 'node:https';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../../src/api/labels.js';
+import { adminKubeConfig, createNamespace, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
+import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
+
+const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
+const POOL_SIZE = 50;
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+describe('reservations against a real API server, with two operator replicas', () => {
+  let kc: KubeConfig;
+  let core: CoreV1Api;
+  let custom: CustomObjectsApi;
+  let namespace: string;
+  let leaseNamespace: string;
+  let replicas: OperatorProcess[] = [];
+  let ca: string;
+  let userToken: string;
+  let strangerToken: string;
+
+  const call = (replica: OperatorProcess, method: string, path: string, token: string | undefined, body?: unknown): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: replica.reservationsPort,
+          method,
+          path,
+          ca,
+          servername: 'localhost',
+          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload ? { 'content-type': 'application/json' } : {}) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  const reservations = (pool = 'sandboxes'): string => `/api/v1/namespaces/${namespace}/podpools/${pool}/reservations`;
+  const warmReady = async (): Promise<V1Pod[]> =>
+    (await core.listNamespacedPod({ namespace, labelSelector: `${POOL_LABEL}=sandboxes,${STATE_LABEL}=ready` })).items.filter(
+      (p) => p.metadata?.deletionTimestamp === undefined,
+    );
+  /** A lease the test holds, so neither replica runs the controller until the test lets go. */
+  const holdLease = (): void => {
+    const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    const lease = `apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: podpool-controller, namespace: ${leaseNamespace}}
+spec: {holderIdentity: the-test, leaseDurationSeconds: 3600, acquireTime: "${now}", renewTime: "${now}"}
+`;
+    expect(kubectl(['apply', '-f', '-'], { input: lease }).status).toBe(0);
+  };
+
+  beforeAll(async () => {
+    kc = adminKubeConfig();
+    core = kc.makeApiClient(CoreV1Api);
+    custom = kc.makeApiClient(CustomObjectsApi);
+    await installCrd(kc);
+    namespace = await createNamespace(kc, 'resv');
+    leaseNamespace = await createNamespace(kc, 'resvop');
+    const rbac = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reserver, namespace: ${namespace}}
+rules: [{apiGroups: [podpool.dev], resources: [podpools/reservations], verbs: [create, list, delete]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reserver, namespace: ${namespace}}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reserver}
+subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
+`;
+    expect(kubectl(['apply', '-f', '-'], { input: rbac }).status).toBe(0);
+    userToken = (await serviceAccountKubeconfig(kc, namespace, 'frontend')).token;
+    strangerToken = (await serviceAccountKubeconfig(kc, namespace, 'stranger')).token;
+
+    // Replica a fills the pool as leader; then the test takes the lease and starts replica b.
+    replicas.push(await startOperatorProcess({ leaseNamespace, identity: 'resv-a' }));
+    await custom.createNamespacedCustomObject({
+      ...ref,
+      namespace,
+      body: {
+        apiVersion: `${API_GROUP}/${API_VERSION}`,
+        kind: 'PodPool',
+        metadata: { name: 'sandboxes' },
+        spec: { replicas: POOL_SIZE, maxPoolSize: 100, podTemplate: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+      },
+    });
+    await eventually(`${POOL_SIZE} ready pods`, async () => (await warmReady()).length === POOL_SIZE, 60_000);
+    await replicas[0]?.stop();
+    holdLease();
+    replicas = [
+      await startOperatorProcess({ leaseNamespace, identity: 'resv-a2' }),
+      await startOperatorProcess({ leaseNamespace, identity: 'resv-b' }),
+    ];
+    const secret = await core.readNamespacedSecret({ name: 'podpool-tls', namespace: leaseNamespace });
+    ca = Buffer.from(secret.data?.['ca-bundle.crt'] ?? secret.data?.['ca.crt'] ?? '', 'base64').toString();
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+  });
+
+  it('answers 401, 403, 404 and 400 as JSON and reserves nothing', async () => {
+    const [a] = replicas as [OperatorProcess];
+    expect(await call(a, 'POST', reservations(), undefined, { user: 'u' })).toMatchObject({ status: 401, body: { error: expect.any(String) } });
+    expect(await call(a, 'POST', reservations(), 'not-a-token', { user: 'u' })).toMatchObject({ status: 401 });
+    expect(await call(a, 'POST', reservations(), strangerToken, { user: 'u' })).toMatchObject({ status: 403 });
+    expect(await call(a, 'POST', reservations('missing'), userToken, { user: 'u' })).toMatchObject({ status: 404 });
+    expect(await call(a, 'POST', reservations(), userToken, { nobody: 1 })).toMatchObject({ status: 400 });
+    expect(await call(a, 'POST', reservations(), userToken, '{not json')).toMatchObject({ status: 400 });
+    expect(await warmReady()).toHaveLength(POOL_SIZE);
+  });
+
+  it('hands out each of 50 ready pods exactly once to 200 concurrent callers on two replicas', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => call(replicas[i % 2] as OperatorProcess, 'POST', reservations(), userToken, { user: `user-${i}` })),
+    );
+    const won = answers.filter((a) => a.status === 201);
+    expect(won).toHaveLength(POOL_SIZE);
+    expect(answers.filter((a) => a.status !== 201).every((a) => a.status === 503)).toBe(true);
+    const pods = won.map((a) => a.body.pod as string);
+    expect(new Set(pods).size).toBe(POOL_SIZE);
+    const reserved = (await core.listNamespacedPod({ namespace, labelSelector: `${STATE_LABEL}=reserved` })).items;
+    expect(reserved).toHaveLength(POOL_SIZE);
+    for (const pod of reserved) {
+      const winner = won.find((a) => a.body.pod === pod.metadata?.name);
+      expect(pod.metadata?.annotations?.[RESERVED_BY_ANNOTATION]).toBe(winner?.body.user);
+      expect(pod.metadata?.annotations?.[RESERVED_AT_ANNOTATION]).toBe(winner?.body.reservedAt);
+      expect(pod.metadata?.ownerReferences ?? []).toEqual([]);
+    }
+  });
+
+  it('lists and releases reservations', async () => {
+    const [a] = replicas as [OperatorProcess];
+    const listed = await call(a, 'GET', reservations(), userToken);
+    expect(listed.status).toBe(200);
+    expect((listed.body.items as unknown[]).length).toBe(POOL_SIZE);
+    const pod = (listed.body.items as Array<{ pod: string }>)[0]?.pod ?? '';
+    expect((await call(a, 'DELETE', `${reservations()}/${pod}`, userToken)).status).toBe(200);
+    await eventually('the released pod to be deleted', async () => {
+      try {
+        const current = await core.readNamespacedPod({ namespace, name: pod });
+        return current.metadata?.deletionTimestamp !== undefined;
+      } catch (error) {
+        return (error as { code?: number }).code === 404;
+      }
+    });
+  });
+
+  it('refills the pool once a replica leads, and reserved pods survive a scale to 0 and the PodPool deletion', async () => {
+    await kc.makeApiClient(CoordinationV1Api).deleteNamespacedLease({ name: 'podpool-controller', namespace: leaseNamespace });
+    await eventually('the pool to refill', async () => (await warmReady()).length === POOL_SIZE, 90_000);
+    expect(kubectl(['scale', 'pp/sandboxes', '--replicas=0', '-n', namespace]).status).toBe(0);
+    await eventually('warm pods to go', async () => (await warmReady()).length === 0, 60_000);
+    await custom.deleteNamespacedCustomObject({ ...ref, namespace, name: 'sandboxes' });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const reserved = (await core.listNamespacedPod({ namespace, labelSelector: `${STATE_LABEL}=reserved` })).items.filter(
+      (p) => p.metadata?.deletionTimestamp === undefined,
+    );
+    expect(reserved).toHaveLength(POOL_SIZE - 1);
+  });
+});

@@ -1,0 +1,99 @@
+import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
+import { templateHash } from '../../src/pool/template-hash.js';
+import { applyWebhookConfiguration, webhookConfiguration } from '../../src/webhook/index.js';
+import { adminKubeConfig, createNamespace, eventually, installCrd } from './support/cluster.js';
+import { freePort, startOperatorProcess, type OperatorProcess } from './support/operator.js';
+
+const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
+const podTemplate = { metadata: { labels: { app: 'web', 'example.com/tier': 'sandbox' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+
+describe('the admission webhook, called by a real kube-apiserver over TLS', () => {
+  let kc: KubeConfig;
+  let core: CoreV1Api;
+  let admission: AdmissionregistrationV1Api;
+  let operatorNamespace: string;
+  let namespace: string;
+  let configurationName: string;
+  let operator: OperatorProcess;
+  let webhookPort: number;
+
+  const start = async (identity: string): Promise<OperatorProcess> =>
+    startOperatorProcess({
+      leaseNamespace: operatorNamespace,
+      identity,
+      extraArgs: [`--webhook-port=${webhookPort}`, `--webhook-config=${configurationName}`, '--tls-secret=podpool-it-tls'],
+    });
+
+  const caBundle = async (): Promise<string | undefined> =>
+    (await admission.readMutatingWebhookConfiguration({ name: configurationName })).webhooks?.[0]?.clientConfig.caBundle;
+
+  const createPod = (name: string, labels: Record<string, string>) =>
+    core.createNamespacedPod({ namespace, body: { metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+
+  beforeAll(async () => {
+    kc = adminKubeConfig();
+    core = kc.makeApiClient(CoreV1Api);
+    admission = kc.makeApiClient(AdmissionregistrationV1Api);
+    await installCrd(kc);
+    operatorNamespace = await createNamespace(kc, 'whop');
+    namespace = await createNamespace(kc, 'wh');
+    configurationName = `podpool-it-${namespace}`;
+    webhookPort = await freePort();
+    const configuration = webhookConfiguration({ target: { url: `https://127.0.0.1:${webhookPort}` }, operatorNamespace, name: configurationName });
+    // Only this test's namespace, so other test files sharing the control plane are not affected.
+    configuration.webhooks![0]!.namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': namespace } };
+    configuration.webhooks![0]!.failurePolicy = 'Fail';
+    await applyWebhookConfiguration(admission, configuration);
+    operator = await start('wh-a');
+    await eventually('the operator to patch the caBundle', async () => (await caBundle()) !== undefined);
+    await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      ...ref,
+      namespace,
+      body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', metadata: { name: 'web' }, spec: { replicas: 0, maxPoolSize: 5, podTemplate } },
+    });
+    // The operator's cache must know the pool before it stamps pods of it.
+    await eventually('the webhook to know the pool', async () => {
+      const pod = await core.createNamespacedPod({ namespace, dryRun: 'All', body: { metadata: { name: 'probe', labels: { [POOL_LABEL]: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+      return pod.metadata?.labels?.[STATE_LABEL] === 'warming';
+    });
+  });
+
+  afterAll(async () => {
+    await admission.deleteMutatingWebhookConfiguration({ name: configurationName }).catch(() => undefined);
+    await operator?.stop();
+  });
+
+  it('stamps a pool pod created through the API server', async () => {
+    const pod = await createPod('stamped', { [POOL_LABEL]: 'web', other: 'kept' });
+    expect(pod.metadata?.labels).toEqual({
+      [POOL_LABEL]: 'web',
+      [STATE_LABEL]: 'warming',
+      [TEMPLATE_HASH_LABEL]: templateHash(podTemplate),
+      app: 'web',
+      'example.com/tier': 'sandbox',
+      other: 'kept',
+    });
+  });
+
+  it('leaves a pod outside any pool untouched', async () => {
+    const pod = await createPod('plain', { app: 'plain' });
+    expect(pod.metadata?.labels).toEqual({ app: 'plain' });
+  });
+
+  it('denies a pod naming a pool that does not exist, and one claiming to be reserved', async () => {
+    await expect(createPod('typo', { [POOL_LABEL]: 'nope' })).rejects.toMatchObject({ code: 403 });
+    await expect(createPod('sneaky', { [POOL_LABEL]: 'web', [STATE_LABEL]: 'reserved' })).rejects.toMatchObject({ code: 403 });
+  });
+
+  it('keeps admitting after the certificate authority is rotated', async () => {
+    const before = await caBundle();
+    await operator.stop();
+    await core.deleteNamespacedSecret({ name: 'podpool-it-tls', namespace: operatorNamespace });
+    operator = await start('wh-b');
+    await eventually('the new CA in the caBundle', async () => (await caBundle()) !== before);
+    const pod = await eventually('admission with the new certificate', async () => createPod(`after-${Date.now()}`, { [POOL_LABEL]: 'web' }));
+    expect(pod.metadata?.labels?.[STATE_LABEL]).toBe('warming');
+  });
+});
