@@ -13,6 +13,9 @@ import { KubeEventRecorder } from './kube/events.js';
 import { LeaderElector } from './kube/leader-election.js';
 import type { Logger } from './log.js';
 import { createReservationsRouter, KubeAuthenticator, KubeReservationPodWriter } from './reservations/index.js';
+import { ScalerGrpcServer, type ScalerTls } from './scaler/grpc-server.js';
+import { scalerHttpRouter } from './scaler/http-routes.js';
+import { ScalerService } from './scaler/service.js';
 import { closeServer, listen, metricsAndHealthApp } from './server.js';
 import { startServingCertificates, type CertificateSource, type ServingCertificates } from './serving-certificates.js';
 import { ReloadableHttpsServer, webhookApp } from './webhook/index.js';
@@ -30,6 +33,7 @@ export interface OperatorConfig {
   workers: number;
   /** gRPC port of the KEDA external scaler; 0 disables it. */
   scalerPort: number;
+  scalerTls?: ScalerTls | undefined;
   /** HTTPS port of the admission webhook; 0 disables it. */
   webhookPort: number;
   /** HTTPS port of the reservation API; 0 disables it. */
@@ -60,9 +64,18 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   const events = new KubeEventRecorder(kubeConfig, 'podpool-controller', log);
   const controller = new PodPoolController(kubeConfig, cache, events, log.child({ role: 'controller' }), { workers: config.workers });
 
-  const app = metricsAndHealthApp({ ready: () => cache.healthy() });
+  const scaler = new ScalerService(cache);
+  const app = metricsAndHealthApp({ ready: () => cache.healthy() }, [scalerHttpRouter(scaler)]);
   const metricsServer = await listen(app, config.metricsPort, config.bindAddress);
   await cache.start();
+
+  let scalerServer: ScalerGrpcServer | undefined;
+  if (config.scalerPort > 0) {
+    scalerServer = new ScalerGrpcServer({ service: scaler, log: log.child({ role: 'scaler' }), tls: config.scalerTls });
+    const grpcServer = scalerServer;
+    cache.onChange((key) => grpcServer.notifyPoolChanged(key));
+    await scalerServer.listen(config.scalerPort, config.bindAddress);
+  }
 
   // HTTPS faces, served by every replica from the cache.
   const httpsServers: ReloadableHttpsServer[] = [];
@@ -119,6 +132,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
       await controller.stop();
       await elector?.stop();
       certificates?.stop();
+      await scalerServer?.close();
       await Promise.all(httpsServers.map((server) => server.close()));
       await cache.stop();
       await closeServer(metricsServer);

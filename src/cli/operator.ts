@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { ScalerTls } from '../scaler/grpc-server.js';
 import { PodpoolError } from '../errors.js';
 import { logger } from '../log.js';
 import { defaultIdentity, startOperator } from '../operator.js';
@@ -19,6 +21,8 @@ Runs the controller (leader only), the KEDA scaler, the admission webhook and th
   --webhook-config NAME     MutatingWebhookConfiguration whose caBundle the operator keeps current (default podpool)
   --service-names A,B       Services the serving certificate covers (default podpool-webhook,podpool-reservations)
   --tls-extra-names A,B     extra DNS names or IPv4 addresses for the certificate (e.g. 127.0.0.1)
+  --scaler-tls-cert-file F  serve the scaler's gRPC over TLS with this certificate (and --scaler-tls-key-file)
+  --scaler-tls-client-ca-file F  require client certificates signed by this CA (mutual TLS)
   --cert-dir DIR            serve tls.crt/tls.key from DIR (cert-manager) instead of the Secret
   --bind-address ADDR       address to listen on (default 0.0.0.0)
   --workers N               reconcile workers (default 4)`;
@@ -50,6 +54,9 @@ export async function operatorCommand(argv: string[]): Promise<number> {
       'service-names': { type: 'string' },
       'tls-extra-names': { type: 'string' },
       'cert-dir': { type: 'string' },
+      'scaler-tls-cert-file': { type: 'string' },
+      'scaler-tls-key-file': { type: 'string' },
+      'scaler-tls-client-ca-file': { type: 'string' },
       'bind-address': { type: 'string' },
       workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -73,6 +80,17 @@ export async function operatorCommand(argv: string[]): Promise<number> {
           serviceNames: list(values['service-names'], ['podpool-webhook', 'podpool-reservations']),
           extraNames: list(values['tls-extra-names'], []),
         };
+  let scalerTls: ScalerTls | undefined;
+  if (values['scaler-tls-cert-file'] !== undefined || values['scaler-tls-key-file'] !== undefined) {
+    if (values['scaler-tls-cert-file'] === undefined || values['scaler-tls-key-file'] === undefined) {
+      throw new PodpoolError('InvalidArgument', '--scaler-tls-cert-file and --scaler-tls-key-file go together');
+    }
+    scalerTls = {
+      certPem: readFileSync(values['scaler-tls-cert-file'], 'utf8'),
+      keyPem: readFileSync(values['scaler-tls-key-file'], 'utf8'),
+      clientCaPem: values['scaler-tls-client-ca-file'] === undefined ? undefined : readFileSync(values['scaler-tls-client-ca-file'], 'utf8'),
+    };
+  }
   const workers = Number(values.workers ?? 4);
   if (!Number.isInteger(workers) || workers < 1) throw new PodpoolError('InvalidArgument', `--workers must be a positive integer, got ${values.workers}`);
   const operator = await startOperator(
@@ -84,6 +102,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
       leaderElect: (values['leader-elect'] ?? 'true') !== 'false',
       metricsPort: port(values['metrics-port'], 8080, '--metrics-port'),
       scalerPort: port(values['scaler-port'], 9090, '--scaler-port'),
+      scalerTls,
       webhookPort,
       reservationsPort: port(values['reservations-port'], 8443, '--reservations-port'),
       certificates,
