@@ -64,11 +64,14 @@ try {
   // 2. many pools
   const manyStarted = Date.now();
   for (let i = 0; i < POOLS; i += 1) await custom.createNamespacedCustomObject({ ...ref, namespace: 'bench', body: pool(`p${i}`, PODS) });
-  const progress = setInterval(() => console.error(`${readyPods()} of ${POOLS * PODS} pods Ready`), 15_000);
-  await waitFor(() => readyPods() >= POOLS * PODS, 1_800_000);
+  // 5000 kwok pods overload a 2-core machine's fake kubelets (node heartbeats lag and the node
+  // lifecycle controller marks pods NotReady), so this phase waits for the pods to exist, not to be Ready.
+  const allPods = (): number => operator.cache.pods.list().length;
+  const progress = setInterval(() => console.error(`${allPods()} of ${POOLS * PODS} pods created, ${readyPods()} Ready`), 15_000);
+  await waitFor(() => allPods() >= POOLS * PODS, 1_800_000);
   clearInterval(progress);
   const manySeconds = (Date.now() - manyStarted) / 1000;
-  console.error(`filled ${POOLS} x ${PODS} pods in ${manySeconds.toFixed(1)} s`);
+  console.error(`created ${POOLS} x ${PODS} pods in ${manySeconds.toFixed(1)} s`);
   await new Promise((r) => setTimeout(r, 5_000));
   reconcileDuration.reset();
   const measureMs = 35_000; // two resync periods of every pool
@@ -82,7 +85,7 @@ try {
   console.log(`| measurement | value |
 | --- | --- |
 | fill one pool of ${FILL} pods to Ready (create -> all Ready on kwok) | ${fillSeconds.toFixed(1)} s (${(FILL / fillSeconds).toFixed(0)} pods/s) |
-| fill ${POOLS} pools x ${PODS} pods (${POOLS * PODS} pods) to Ready | ${manySeconds.toFixed(1)} s |
+| create ${POOLS} pools x ${PODS} pods (${POOLS * PODS} pods, all seen in the cache) | ${manySeconds.toFixed(1)} s |
 | steady-state reconciles in ${measureMs / 1000} s with ${POOLS} pools x ${PODS} pods | ${count} |
 | mean reconcile duration (steady state, includes status-change check, no writes) | ${count > 0 ? ((sum / count) * 1000).toFixed(2) : 'n/a'} ms |
 | operator process CPU over the whole run (user+system) | ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s |`);

@@ -20,7 +20,7 @@ import { decodeHistory, encodeHistory, recordReservations } from '../scaling/res
 import { conditionOf } from './conditions.js';
 import type { Expectations } from './expectations.js';
 import { podForPool } from './pod-factory.js';
-import type { PoolWriter } from './pool-writer.js';
+import { statusCode, type PoolWriter } from './pool-writer.js';
 import { buildStatus, statusChanged } from './status.js';
 
 export const RESYNC_MS = 15_000;
@@ -118,7 +118,12 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
   reportEvents(pool, recommendation, acted, clampedTo ?? recommendation.limitedBy, deps);
   recordMetrics(namespace, name, classes, recommendation);
   if (statusChanged(pool.status, status)) {
-    await deps.writer.writeStatus(pool, status);
+    try {
+      await deps.writer.writeStatus(pool, status);
+    } catch (error) {
+      // Deleted since the cache showed it: nothing left to report on.
+      if (statusCode(error) !== 404) throw error;
+    }
   }
   if (problems.length > 0) throw new Error(problems.join('; '));
   return { requeueAfterMs: Math.min(RESYNC_MS, acted.nextExpiryMs ?? RESYNC_MS) };

@@ -17,7 +17,26 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+const QUARTER_HOUR_MS = 15 * 60 * 1000;
+const memo = new Map<string, LocalTime>();
+
+/**
+ * Every zone's offset is a multiple of 15 minutes, so all instants of one UTC quarter-hour share
+ * their local day and hour: the answer is memoized per quarter-hour (Intl formatting is the
+ * engine's most expensive step, and stabilization asks about the same quarter-hours repeatedly).
+ */
 export function localTime(epochMs: number, timeZone: string): LocalTime {
+  const key = `${timeZone}|${Math.floor(epochMs / QUARTER_HOUR_MS)}`;
+  let cached = memo.get(key);
+  if (cached === undefined) {
+    if (memo.size >= 50_000) memo.clear();
+    cached = formatLocalTime(epochMs, timeZone);
+    memo.set(key, cached);
+  }
+  return cached;
+}
+
+function formatLocalTime(epochMs: number, timeZone: string): LocalTime {
   let day: Day = 'Mon';
   let hour = 0;
   for (const part of formatterFor(timeZone).formatToParts(epochMs)) {

@@ -1,9 +1,12 @@
 /**
  * Velocity and acceleration of the reservation rate, estimated from the bucketed history.
  *
- * velocity: the larger of the rate over the last minute and over the last five minutes. The
- * short window reacts to a burst at once; the long one keeps sparse demand (one reservation every
- * few minutes) from reading as zero and lets a burst fade over minutes instead of seconds.
+ * velocity: the rate over the last five minutes, raised to the last minute's rate when that is
+ * higher beyond its own noise. The short window is a Poisson count, so it is read at its lower
+ * one-sigma bound ((count - sqrt(count)) per minute): a real burst (30 in a minute) shows at
+ * once, while ordinary noise around a steady rate does not read as a rise and inflate the pool.
+ * The long window keeps sparse demand (one reservation every few minutes) from reading as zero
+ * and lets a burst fade over minutes instead of seconds.
  * acceleration: the least-squares slope of the per-minute rates over the last five minutes, which
  * a single noisy minute moves far less than a difference of two minutes would.
  */
@@ -43,6 +46,16 @@ function slotsBefore(history: ReservationHistory, atMs: number, seconds: number)
   return slots;
 }
 
+function totals(slots: readonly Slot[]): { count: number; seconds: number } {
+  let count = 0;
+  let seconds = 0;
+  for (const slot of slots) {
+    count += slot.count;
+    seconds += slot.seconds;
+  }
+  return { count, seconds };
+}
+
 function perMinute(slots: readonly Slot[]): number {
   let count = 0;
   let seconds = 0;
@@ -56,7 +69,9 @@ function perMinute(slots: readonly Slot[]): number {
 export function rateAt(history: ReservationHistory, atMs: number): Rate {
   const slots = slotsBefore(history, atMs, LONG_WINDOW_SECONDS);
   const perMinuteSlots = Math.max(1, Math.round(SHORT_WINDOW_SECONDS / history.bucketSeconds));
-  const velocity = Math.max(perMinute(slots.slice(0, perMinuteSlots)), perMinute(slots));
+  const short = totals(slots.slice(0, perMinuteSlots));
+  const shortLowerBound = short.seconds > 0 ? (Math.max(0, short.count - Math.sqrt(short.count)) / short.seconds) * 60 : 0;
+  const velocity = Math.max(shortLowerBound, perMinute(slots));
 
   // Per-minute rates, newest first, at x = minutes before atMs (group midpoints).
   const xs: number[] = [];

@@ -26,9 +26,9 @@ describe('rateAt', () => {
     expect(rate.acceleration).toBeCloseTo(0);
   });
 
-  it('measures a linear ramp as its slope', () => {
+  it('measures a linear ramp as its slope, and the last minute at its lower noise bound', () => {
     const rate = rateAt(perMinute([2, 4, 6, 8, 10]), NOW);
-    expect(rate.velocity).toBeCloseTo(10);
+    expect(rate.velocity).toBeCloseTo(10 - Math.sqrt(10));
     expect(rate.acceleration).toBeCloseTo(2);
   });
 
@@ -40,14 +40,20 @@ describe('rateAt', () => {
 
   it('damps a one-minute burst in acceleration compared with a two-point difference', () => {
     const rate = rateAt(perMinute([0, 0, 0, 0, 10]), NOW);
-    expect(rate.velocity).toBeCloseTo(10);
+    expect(rate.velocity).toBeCloseTo(10 - Math.sqrt(10));
     expect(rate.acceleration).toBeCloseTo(2);
   });
 
   it('does not dilute the rate with the part of the current bucket that has not happened', () => {
-    const history = recordReservations(emptyHistory(NOW), NOW + 1_000, 1, 100);
-    // Four buckets of which the newest has run 2 s: 1 reservation in 47 s.
-    expect(rateAt(history, NOW + 2_000).velocity).toBeCloseTo(60 / 47);
+    const history = recordReservations(emptyHistory(NOW), NOW + 1_000, 9, 100);
+    // Four buckets of which the newest has run 2 s: 9 reservations (lower bound 9 - 3) in 47 s.
+    expect(rateAt(history, NOW + 2_000).velocity).toBeCloseTo((6 * 60) / 47);
+  });
+
+  it('does not read ordinary noise around a steady rate as a rise', () => {
+    // 3 a minute for four minutes, then a noisy 5: still read as the steady rate (long window).
+    const rate = rateAt(perMinute([3, 3, 3, 3, 5]), NOW);
+    expect(rate.velocity).toBeCloseTo(17 / 5);
   });
 
   it('ignores reservations after the instant it is asked about', () => {
