@@ -26,6 +26,8 @@ export interface ControlPlane {
   caPem: string;
   admin: Issued;
   nodeNames: string[];
+  /** Stops kube-apiserver and starts it again on the same port (watches drop, clients must recover). */
+  restartApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -221,10 +223,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     );
 
     const apiLog = join(dir, 'kube-apiserver.log');
-    children.push(
-      startGuarded(
-        join(binDir, 'kube-apiserver'),
-        [
+    const apiServerArgs = [
           `--etcd-servers=http://127.0.0.1:${etcdPort}`,
           '--bind-address=127.0.0.1',
           '--advertise-address=127.0.0.1',
@@ -249,10 +248,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           `--proxy-client-cert-file=${file('front-proxy-client.crt', frontProxyClient.certPem)}`,
           `--proxy-client-key-file=${file('front-proxy-client.key', frontProxyClient.keyPem)}`,
           '--v=1',
-        ],
-        apiLog,
-      ),
-    );
+    ];
+    let apiServer = startGuarded(join(binDir, 'kube-apiserver'), apiServerArgs, apiLog);
+    children.push(apiServer);
 
     const agent = new Agent({ ca: ca.certPem, cert: admin.certPem, key: admin.keyPem, keepAlive: false });
     await waitFor('kube-apiserver', async () => (await get(`${server}/readyz`, agent)).status === 200, 120_000, apiLog);
@@ -330,7 +328,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       kwokLog,
     );
     log(`control plane up: ${nodeNames.length} kwok nodes Ready; KUBECONFIG=${kubeconfigPath}`);
-    return { kubeconfigPath, server, binDir, dir, caPem: ca.certPem, admin, nodeNames, stop };
+    const restartApiServer = async (): Promise<void> => {
+      await stopChild(apiServer);
+      children.splice(children.indexOf(apiServer), 1);
+      apiServer = startGuarded(join(binDir, 'kube-apiserver'), apiServerArgs, `${apiLog}.restarted`);
+      children.splice(1, 0, apiServer);
+      await waitFor('kube-apiserver after a restart', async () => (await get(`${server}/readyz`, agent)).status === 200, 120_000, `${apiLog}.restarted`);
+    };
+    return { kubeconfigPath, server, binDir, dir, caPem: ca.certPem, admin, nodeNames, restartApiServer, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,5 +1,5 @@
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
 import { adminKubeConfig, createNamespace, eventually, installCrd, kubectl } from './support/cluster.js';
@@ -167,6 +167,17 @@ describe('the PodPool controller against a real API server and kwok', () => {
     } finally {
       operator = second;
     }
+  });
+
+  it('recovers from an API server restart: watches come back and new work is done', async () => {
+    const restarted = await fetch(`${inject('controlUrl')}/restart-apiserver`, { method: 'POST' });
+    expect(restarted.status).toBe(200);
+    await createPool('after-restart', { targetReadyPods: 3 });
+    await eventually('3 Ready pods after the restart', () => readyCount('after-restart', 3), 60_000);
+    expect(kubectl(['scale', 'pp/after-restart', '--replicas=5', '-n', namespace]).status).toBe(0);
+    await eventually('5 Ready pods after the restart', () => readyCount('after-restart', 5), 60_000);
+    const readiness = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/readyz`)).text();
+    expect(readiness).toContain('podpools: ok');
   });
 
   it('deleting a PodPool removes its warm pods and keeps the reserved ones', async () => {

@@ -2,18 +2,36 @@
  * One control plane for the whole integration run: started once, shared by every test file
  * (each file works in namespaces of its own), stopped at the end.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane, type ControlPlane } from '../cluster/control-plane.js';
 
 let plane: ControlPlane | undefined;
+let control: Server | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   plane = await startControlPlane({ log: (line) => console.log(`[control plane] ${line}`) });
   project.provide('kubeconfigPath', plane.kubeconfigPath);
   project.provide('binDir', plane.binDir);
+  // Test workers cannot call into this process, so disruptive operations go over loopback HTTP.
+  const running = plane;
+  control = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/restart-apiserver') {
+      running.restartApiServer().then(
+        () => res.end('restarted'),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => control?.listen(0, '127.0.0.1', resolve));
+  project.provide('controlUrl', `http://127.0.0.1:${(control.address() as AddressInfo).port}`);
 }
 
 export async function teardown(): Promise<void> {
+  control?.close();
   await plane?.stop();
 }
 
@@ -21,5 +39,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfigPath: string;
     binDir: string;
+    controlUrl: string;
   }
 }
