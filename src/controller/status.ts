@@ -2,6 +2,7 @@
 import { warmPodSelector } from '../api/labels.js';
 import type { PodPool, PodPoolStatus } from '../api/schema.js';
 import type { PodClasses } from '../pool/classify.js';
+import { canonicalJson } from '../pool/template-hash.js';
 import type { Recommendation } from '../scaling/recommend.js';
 import { encodeHistory, type ReservationHistory } from '../scaling/reservation-history.js';
 import { setConditions, type ConditionInput } from './conditions.js';
@@ -76,7 +77,11 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
   };
 }
 
-/** True when writing `next` would change what status says (ignoring nothing: conditions keep their times). */
+/**
+ * True when a merge patch of `next` would change what status says. Compared canonically (sorted
+ * keys): the API server returns keys in its own order, and a write that changes nothing would
+ * still bump resourceVersion, wake the informer and queue the pool again, forever.
+ */
 export function statusChanged(previous: PodPoolStatus | undefined, next: PodPoolStatus): boolean {
-  return JSON.stringify(previous ?? {}) !== JSON.stringify({ ...(previous ?? {}), ...next });
+  return canonicalJson(previous ?? {}) !== canonicalJson({ ...(previous ?? {}), ...next });
 }

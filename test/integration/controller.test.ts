@@ -70,6 +70,10 @@ describe('the PodPool controller against a real API server and kwok', () => {
     expect(pool.status?.selector).toBe('podpool.dev/pool=fill,podpool.dev/state in (ready,warming)');
     const types = Object.fromEntries((pool.status?.conditions ?? []).map((c) => [c.type, c.status]));
     expect(types).toEqual({ Ready: 'True', ScalingActive: 'True', ScalingLimited: 'False', Degraded: 'False' });
+    // Settled: nothing changes the pool while the cluster is quiet.
+    const settled = (await getPool('fill')).metadata.resourceVersion;
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await getPool('fill')).metadata.resourceVersion).toBe(settled);
     const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=fill' });
     expect(events.items.some((e) => e.reason === 'ScaledUp')).toBe(true);
   });
