@@ -12,8 +12,7 @@ import { podView } from '../src/pool/pod-view.js';
 import { templateHash } from '../src/pool/template-hash.js';
 import { recommendForPool } from '../src/scaling/pool-recommendation.js';
 import { recommend } from '../src/scaling/recommend.js';
-import { advanceHistory, emptyHistory, recordReservations } from '../src/scaling/reservation-history.js';
-import { encodeHistory } from '../src/scaling/reservation-history.js';
+import { advanceHistory, emptyHistory, encodeHistory, recordReservations } from '../src/scaling/reservation-history.js';
 
 const now = Date.parse('2026-01-05T09:30:00Z');
 let history = emptyHistory(now - 4_000_000);

@@ -166,9 +166,9 @@ describe('the Helm chart', () => {
       '--scaler-port=9090',
       '--webhook-port=9443',
       '--reservations-port=8443',
-      '--webhook-config=podpool',
-      '--service-name=podpool-webhook',
       '--tls-secret=podpool-tls',
+      '--webhook-config=podpool',
+      '--service-names=podpool-webhook,podpool-reservations',
     ]);
     expect(container.env.filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath])).toEqual([
       ['POD_NAME', 'metadata.name'],
@@ -216,11 +216,11 @@ describe('the Helm chart', () => {
     expect(certificate.spec.dnsNames).toContain('podpool-reservations.podpool-system.svc');
     const container = operatorContainer(objects);
     expect(container.args).toContain('--cert-dir=/etc/podpool/tls');
-    expect(container.args.some((arg) => arg.startsWith('--tls-secret'))).toBe(false);
+    expect(container.args.filter((arg) => /^--(tls-secret|webhook-config|service-names)=/.test(arg))).toEqual([]);
     expect(container.volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/podpool/tls', readOnly: true });
     expect(rules(find(objects, 'Role')).some((rule) => rule.resources.includes('secrets'))).toBe(false);
-    const webhookRule = rules(find(objects, 'ClusterRole', 'podpool')).find((rule) => rule.resources.includes('mutatingwebhookconfigurations'));
-    expect(webhookRule?.verbs).toEqual(['get']);
+    // cert-manager's CA injector owns the caBundle: the operator needs no access to the configuration.
+    expect(rules(find(objects, 'ClusterRole', 'podpool')).some((rule) => rule.resources.includes('mutatingwebhookconfigurations'))).toBe(false);
     for (const kind of ['NetworkPolicy', 'ServiceMonitor', 'Issuer', 'PodPool', 'ScaledObject']) expect(find(objects, kind)).toBeDefined();
     const scaledObject = find(objects, 'ScaledObject') as unknown as { spec: Record<string, unknown> };
     expect(scaledObject.spec).toMatchObject({
@@ -244,6 +244,15 @@ describe('the Helm chart', () => {
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain("values don't meet the specifications of the schema");
     expect(result.stderr).toContain(message);
+  });
+
+  it('refuses several replicas without leader election', () => {
+    const result = helm(templateArgs({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'leaderElection.enabled': false } }));
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('leaderElection.enabled=false needs replicaCount=1');
+    const single = helm(templateArgs({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'leaderElection.enabled': false, replicaCount: 1 } }));
+    expect(single.status, single.stderr).toBe(0);
+    expect(single.stdout).toContain('--leader-elect=false');
   });
 });
 
