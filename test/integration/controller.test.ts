@@ -2,7 +2,7 @@ import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
-import { adminKubeConfig, createNamespace, eventually, installCrd, kubectl } from './support/cluster.js';
+import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, TEST_POD_TEMPLATE } from './support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
@@ -22,18 +22,13 @@ describe('the PodPool controller against a real API server and kwok', () => {
     const pods = (await podsOf(pool)).filter((p) => p.metadata?.labels?.[STATE_LABEL] !== 'reserved');
     return pods.length === count && pods.every(isReady) ? pods : undefined;
   };
-  const createPool = async (name: string, spec: Record<string, unknown>): Promise<void> => {
-    await custom.createNamespacedCustomObject({
-      ...ref,
-      namespace,
-      body: {
-        apiVersion: `${API_GROUP}/${API_VERSION}`,
-        kind: 'PodPool',
-        metadata: { name },
-        spec: { maxPoolSize: 50, scaleDownStabilizationSeconds: 0, warmupSeconds: 5, podTemplate: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }, ...spec },
-      },
+  const createPool = (name: string, spec: Record<string, unknown>): Promise<void> =>
+    createPodPool(kc, namespace, name, {
+      scaleDownStabilizationSeconds: 0,
+      warmupSeconds: 5,
+      podTemplate: { metadata: { labels: { app: name } }, ...TEST_POD_TEMPLATE },
+      ...spec,
     });
-  };
   const reserveByHand = (pod: string): void => {
     expect(kubectl(['label', 'pod', pod, '-n', namespace, `${STATE_LABEL}=reserved`, '--overwrite']).status).toBe(0);
   };

@@ -2,7 +2,7 @@ import { request } from 'node:https';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../../src/api/labels.js';
-import { adminKubeConfig, createNamespace, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
+import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
@@ -86,16 +86,7 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
 
     // Replica a fills the pool as leader; then the test takes the lease and starts replica b.
     replicas.push(await startOperatorProcess({ leaseNamespace, identity: 'resv-a' }));
-    await custom.createNamespacedCustomObject({
-      ...ref,
-      namespace,
-      body: {
-        apiVersion: `${API_GROUP}/${API_VERSION}`,
-        kind: 'PodPool',
-        metadata: { name: 'sandboxes' },
-        spec: { replicas: POOL_SIZE, maxPoolSize: 100, podTemplate: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
-      },
-    });
+    await createPodPool(kc, namespace, 'sandboxes', { replicas: POOL_SIZE, maxPoolSize: 100 });
     await eventually(`${POOL_SIZE} ready pods`, async () => (await warmReady()).length === POOL_SIZE, 60_000);
     await replicas[0]?.stop();
     holdLease();

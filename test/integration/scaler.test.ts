@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
 import { loadExternalScalerDefinition } from '../../src/scaler/grpc-server.js';
-import { adminKubeConfig, createNamespace, eventually, installCrd } from './support/cluster.js';
+import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd } from './support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
@@ -43,16 +43,7 @@ describe('the KEDA scaler serves the engine answer of a real PodPool', () => {
   });
 
   it('flows the desired count to GetMetrics, the HTTP twin and status, and pre-scales when a window is about to start', async () => {
-    await custom.createNamespacedCustomObject({
-      ...ref,
-      namespace,
-      body: {
-        apiVersion: `${API_GROUP}/${API_VERSION}`,
-        kind: 'PodPool',
-        metadata: { name: 'keda' },
-        spec: { targetReadyPods: 2, maxPoolSize: 20, scaleDownStabilizationSeconds: 0, podTemplate: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
-      },
-    });
+    await createPodPool(kc, namespace, 'keda', { targetReadyPods: 2, maxPoolSize: 20, scaleDownStabilizationSeconds: 0 });
     await eventually('GetMetrics to answer 2', async () => (await getMetrics()) === 2);
     expect((await http()).desiredReplicas).toBe(2);
     await eventually('status.desiredReplicas 2', async () => (await status())?.desiredReplicas === 2);

@@ -1,12 +1,11 @@
-import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
+import { POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
 import { templateHash } from '../../src/pool/template-hash.js';
 import { applyWebhookConfiguration, webhookConfiguration } from '../../src/webhook/index.js';
-import { adminKubeConfig, createNamespace, eventually, installCrd } from './support/cluster.js';
+import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd } from './support/cluster.js';
 import { freePort, startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
-const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
 const podTemplate = { metadata: { labels: { app: 'web', 'example.com/tier': 'sandbox' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
 
 describe('the admission webhook, called by a real kube-apiserver over TLS', () => {
@@ -48,11 +47,7 @@ describe('the admission webhook, called by a real kube-apiserver over TLS', () =
     await applyWebhookConfiguration(admission, configuration);
     operator = await start('wh-a');
     await eventually('the operator to patch the caBundle', async () => (await caBundle()) !== undefined);
-    await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-      ...ref,
-      namespace,
-      body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', metadata: { name: 'web' }, spec: { replicas: 0, maxPoolSize: 5, podTemplate } },
-    });
+    await createPodPool(kc, namespace, 'web', { replicas: 0, maxPoolSize: 5, podTemplate });
     // The operator's cache must know the pool before it stamps pods of it.
     await eventually('the webhook to know the pool', async () => {
       const pod = await core.createNamespacedPod({ namespace, dryRun: 'All', body: { metadata: { name: 'probe', labels: { [POOL_LABEL]: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });

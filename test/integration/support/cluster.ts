@@ -77,3 +77,16 @@ export async function serviceAccountKubeconfig(kc: KubeConfig, namespace: string
   kubeConfig.loadFromFile(path);
   return { path, token, kubeConfig };
 }
+
+export const TEST_POD_TEMPLATE = { spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+
+/** Creates a PodPool through the API server; `spec` overrides a small valid default. */
+export async function createPodPool(kc: KubeConfig, namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
+  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+    group: API_GROUP,
+    version: API_VERSION,
+    plural: PLURAL,
+    namespace,
+    body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', metadata: { name }, spec: { maxPoolSize: 50, podTemplate: TEST_POD_TEMPLATE, ...spec } },
+  });
+}
