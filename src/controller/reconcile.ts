@@ -3,7 +3,7 @@
  * observe (reservations, warm-ups) -> decide (engine, spec.replicas) -> plan -> act -> report.
  */
 import type { V1ObjectReference, V1Pod } from '@kubernetes/client-node';
-import { API_GROUP_VERSION, KIND, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION } from '../api/labels.js';
+import { API_GROUP_VERSION, KIND, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import type { PodPool } from '../api/schema.js';
 import type { ClusterCache } from '../kube/cache.js';
 import type { EventRecorder } from '../kube/events.js';
@@ -14,6 +14,7 @@ import { planPods, type Plan } from '../pool/plan.js';
 import { podView, reservedAtMs, type PodView } from '../pool/pod-view.js';
 import { newReservations, updatedWarmupSeconds } from '../pool/reservation-events.js';
 import { templateHash } from '../pool/template-hash.js';
+import { adoptUnstamped } from '../pool/unstamped.js';
 import { maxHistoryBuckets, recommendForPool } from '../scaling/pool-recommendation.js';
 import type { Recommendation } from '../scaling/recommend.js';
 import { decodeHistory, encodeHistory, recordReservations } from '../scaling/reservation-history.js';
@@ -77,9 +78,16 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
   // observe
   const pods = deps.cache.podsOf(namespace, name);
   const byName = new Map<string, V1Pod>(pods.map((p) => [p.metadata?.name ?? '', p]));
-  const views = pods.map(podView);
   const hash = templateHash(pool.spec.podTemplate);
+  const { views, unstamped } = adoptUnstamped(pods.map(podView), hash);
   const classes = classifyPods(views, hash);
+  const notices: string[] = [];
+  if (unstamped.length > 0) {
+    const names = unstamped.map((p) => p.name);
+    const message = `${names.length} pool pods were admitted without the podpool admission webhook (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}); the controller repaired their labels. Check the MutatingWebhookConfiguration and the webhook Service`;
+    notices.push(`WebhookNotCalled: ${message}`);
+    deps.events.record(reference(pool), 'Warning', 'WebhookNotCalled', message);
+  }
   const observed = observeReservations(pool, classes, nowMs);
   const warmupSeconds = observeWarmups(key, pool, classes);
 
@@ -97,7 +105,7 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
   const plan = planPods(classes, wanted, inFlight, MAX_CREATES_PER_RECONCILE);
 
   // act
-  const acted = await act(pool, plan, classes, observed.unstamped, byName, hash, nowMs, deps, log, problems);
+  const acted = await act(pool, plan, classes, observed.unstamped, unstamped, byName, hash, nowMs, deps, log, problems);
 
   // report
   const lastScaleTime = acted.created > 0 || acted.deletedSurplus > 0 ? new Date(nowMs).toISOString() : pool.status?.lastScaleTime;
@@ -112,7 +120,7 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
     lastReservationMs: observed.newestMs,
     observedWarmupSeconds: warmupSeconds,
     lastScaleTime,
-    problems,
+    problems: [...problems, ...notices],
     nowIso: new Date(nowMs).toISOString(),
   });
   reportEvents(pool, recommendation, acted, clampedTo ?? recommendation.limitedBy, deps);
@@ -178,6 +186,7 @@ async function act(
   plan: Plan,
   classes: PodClasses,
   unstamped: readonly PodView[],
+  admittedWithoutWebhook: readonly PodView[],
   byName: Map<string, V1Pod>,
   hash: string,
   nowMs: number,
@@ -232,13 +241,29 @@ async function act(
     }),
   );
 
+  // One metadata patch per pod: a state change, the repair of a pod the webhook never saw (its
+  // template hash, and the pool as controller owner when it has none, as a ReplicaSet adopts
+  // orphans), or both.
+  const patches = new Map<string, { labels: Record<string, string>; ownerReferences?: unknown[] }>();
+  for (const pod of admittedWithoutWebhook) {
+    const orphan = !(byName.get(pod.name)?.metadata?.ownerReferences ?? []).some((ref) => ref.controller === true);
+    const patch: { labels: Record<string, string>; ownerReferences?: unknown[] } = { labels: { [TEMPLATE_HASH_LABEL]: hash } };
+    if (orphan) patch.ownerReferences = podForPool(pool, hash).metadata?.ownerReferences ?? [];
+    patches.set(pod.name, patch);
+  }
+  for (const { pod, state } of plan.relabel) {
+    const patch = patches.get(pod.name) ?? { labels: {} };
+    patch.labels[STATE_LABEL] = state;
+    patches.set(pod.name, patch);
+  }
+  const deletedNames = new Set(deletions.map((d) => d.pod.name));
   await Promise.all(
-    plan.relabel.map(async ({ pod, state }) => {
-      const raw = byName.get(pod.name);
+    [...patches].filter(([podName]) => !deletedNames.has(podName)).map(async ([podName, metadata]) => {
+      const raw = byName.get(podName);
       try {
-        await deps.writer.patchPodMetadata(namespace, pod.name, raw?.metadata?.resourceVersion, { labels: { 'podpool.dev/state': state } });
+        await deps.writer.patchPodMetadata(namespace, podName, raw?.metadata?.resourceVersion, metadata);
       } catch (error) {
-        log.warn({ pod: pod.name, err: (error as Error).message }, 'could not relabel a pod');
+        log.warn({ pod: podName, err: (error as Error).message }, 'could not relabel a pod');
       }
     }),
   );

@@ -8,7 +8,7 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { isLeader } from '../metrics.js';
-import { delay } from './backoff.js';
+import { delay, withTimeout } from './backoff.js';
 
 export const LEASE_DURATION_SECONDS = 15;
 export const RENEW_DEADLINE_SECONDS = 10;
@@ -85,7 +85,9 @@ export class LeaderElector {
     while (!this.abort.signal.aborted) {
       let acquired = false;
       try {
-        acquired = await this.tryAcquireOrRenew();
+        // A request to an API server that is restarting can hang; never let one stall the loop
+        // past the renew deadline.
+        acquired = await withTimeout(this.tryAcquireOrRenew(), Math.min(this.renewDeadlineMs, 5_000), 'lease update');
       } catch (error) {
         this.log.warn({ err: (error as Error).message }, 'leader election: lease update failed');
       }

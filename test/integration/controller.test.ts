@@ -168,6 +168,24 @@ describe('the PodPool controller against a real API server and kwok', () => {
     }
   });
 
+  it('adopts and repairs a pool pod the webhook never saw, and says the webhook is not being called', async () => {
+    // No webhook serves this namespace: a pod created by hand carries only the pool label.
+    await core.createNamespacedPod({ namespace, body: { metadata: { name: 'by-hand', labels: { [POOL_LABEL]: 'hand' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+    await createPool('hand', { replicas: 1 });
+    const repaired = await eventually('the hand-made pod to be repaired', async () => {
+      const pod = await core.readNamespacedPod({ namespace, name: 'by-hand' });
+      return pod.metadata?.labels?.[TEMPLATE_HASH_LABEL] !== undefined && pod.metadata.labels[STATE_LABEL] === 'ready' ? pod : undefined;
+    }, 30_000);
+    expect(repaired.metadata?.labels?.[TEMPLATE_HASH_LABEL]).toMatch(/^[0-9a-f]{10}$/);
+    expect(repaired.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'PodPool', name: 'hand', controller: true });
+    // Adopted as the one wanted pod: the controller creates none of its own.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await podsOf('hand')).map((p) => p.metadata?.name)).toEqual(['by-hand']);
+    const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=hand,reason=WebhookNotCalled' });
+    expect(events.items[0]?.type).toBe('Warning');
+    expect(events.items[0]?.message).toContain('by-hand');
+  });
+
   it('recovers from an API server restart: watches come back and new work is done', async () => {
     const restarted = await fetch(`${inject('controlUrl')}/restart-apiserver`, { method: 'POST' });
     expect(restarted.status).toBe(200);
@@ -177,7 +195,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
     await eventually('5 Ready pods after the restart', () => readyCount('after-restart', 5), 60_000);
     const readiness = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/readyz`)).text();
     expect(readiness).toContain('podpools: ok');
-  });
+  }, 150_000);
 
   it('deleting a PodPool removes its warm pods and keeps the reserved ones', async () => {
     await createPool('gone', { targetReadyPods: 3 });

@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PodpoolError } from '../../../src/errors.js';
+import { PoolActivityWatch, type ActivitySubscriber } from '../../../src/scaler/activity-watch.js';
+import { ScalerService } from '../../../src/scaler/service.js';
+import { at, makeSpec } from '../support/spec.js';
+import { PoolMap } from './pool-map.js';
+
+class Recorder implements ActivitySubscriber {
+  readonly messages: boolean[] = [];
+  failure: unknown;
+  ended = false;
+  push(active: boolean): void {
+    this.messages.push(active);
+  }
+  fail(error: unknown): void {
+    this.failure = error;
+  }
+  end(): void {
+    this.ended = true;
+  }
+}
+
+const watches: PoolActivityWatch[] = [];
+afterEach(() => watches.splice(0).forEach((watch) => watch.close()));
+
+function setup(startMs: number, intervalMs = 60_000) {
+  const pools = new PoolMap();
+  const clock = { now: startMs };
+  const watch = new PoolActivityWatch(new ScalerService(pools, () => clock.now), intervalMs);
+  watches.push(watch);
+  return { pools, clock, watch };
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const pool = { namespace: 'team-a', name: 'p' };
+
+describe('the activity watch behind StreamIsActive', () => {
+  it('gives a new subscriber the current state before subscribe returns', () => {
+    const { pools, watch } = setup(at('2026-01-05T10:00:00Z'));
+    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
+    const recorder = new Recorder();
+    watch.subscribe(pool, recorder);
+    expect(recorder.messages).toEqual([false]);
+  });
+
+  it('evaluates a pool once for all its subscribers, once per burst of change events', async () => {
+    const { pools, watch } = setup(at('2026-01-05T10:00:00Z'));
+    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
+    const recorders = Array.from({ length: 50 }, () => new Recorder());
+    for (const recorder of recorders) watch.subscribe(pool, recorder);
+    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 2 }));
+    const readsBefore = pools.reads;
+    for (let event = 0; event < 100; event += 1) watch.notifyPoolChanged('team-a/p');
+    watch.notifyPoolChanged('team-a/unwatched');
+    await nextTurn();
+    expect(pools.reads - readsBefore).toBe(1);
+    for (const recorder of recorders) expect(recorder.messages).toEqual([false, true]);
+  });
+
+  it('pushes true when a window is about to start, found by the timer alone', async () => {
+    // Window 10-12 UTC with a 120 s warm-up: pre-scaling starts at 09:58.
+    const { pools, clock, watch } = setup(at('2026-01-05T09:55:00Z'), 10);
+    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0, warmupSeconds: 120, timeBasedScaling: [{ hourStart: 10, hourEnd: 12, targetPoolSize: 5 }] }));
+    const recorder = new Recorder();
+    watch.subscribe(pool, recorder);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(recorder.messages).toEqual([false]);
+    clock.now = at('2026-01-05T09:58:30Z');
+    await expect.poll(() => recorder.messages).toEqual([false, true]);
+  });
+
+  it('tells existing subscribers about a change a newcomer discovers, and the newcomer the state', () => {
+    const { pools, watch } = setup(at('2026-01-05T10:00:00Z'));
+    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
+    const early = new Recorder();
+    watch.subscribe(pool, early);
+    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 1 }));
+    const late = new Recorder();
+    watch.subscribe(pool, late);
+    expect(early.messages).toEqual([false, true]);
+    expect(late.messages).toEqual([true]);
+  });
+
+  it('fails the subscribers of a pool that was deleted, and forgets them', async () => {
+    const { pools, watch } = setup(at('2026-01-05T10:00:00Z'));
+    pools.set('team-a', 'p', makeSpec());
+    const recorder = new Recorder();
+    watch.subscribe(pool, recorder);
+    pools.delete('team-a', 'p');
+    watch.notifyPoolChanged('team-a/p');
+    await nextTurn();
+    expect(recorder.failure).toBeInstanceOf(PodpoolError);
+    expect((recorder.failure as PodpoolError).code).toBe('NotFound');
+    expect(watch.subscriberCount()).toBe(0);
+  });
+
+  it('refuses a subscription it cannot answer and keeps nothing', () => {
+    const { watch } = setup(at('2026-01-05T10:00:00Z'));
+    const recorder = new Recorder();
+    expect(() => watch.subscribe(pool, recorder)).toThrow(/not found/);
+    expect(recorder.messages).toEqual([]);
+    expect(watch.subscriberCount()).toBe(0);
+  });
+
+  it('stops pushing to a subscriber that left', async () => {
+    const { pools, watch } = setup(at('2026-01-05T10:00:00Z'));
+    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
+    const leaving = new Recorder();
+    const staying = new Recorder();
+    const unsubscribe = watch.subscribe(pool, leaving);
+    watch.subscribe(pool, staying);
+    unsubscribe();
+    unsubscribe();
+    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 1 }));
+    watch.notifyPoolChanged('team-a/p');
+    await nextTurn();
+    expect(leaving.messages).toEqual([false]);
+    expect(staying.messages).toEqual([false, true]);
+    expect(watch.subscriberCount()).toBe(1);
+  });
+
+  it('follows a change source such as the informer cache', async () => {
+    const { pools, watch } = setup(at('2026-01-05T10:00:00Z'));
+    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
+    let emit: ((key: string) => void) | undefined;
+    watch.followChanges({ onChange: (listener) => (emit = listener) });
+    const recorder = new Recorder();
+    watch.subscribe(pool, recorder);
+    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 3 }));
+    emit?.('team-a/p');
+    await nextTurn();
+    expect(recorder.messages).toEqual([false, true]);
+  });
+
+  it('ends every subscriber on close and refuses new ones', () => {
+    const { pools, watch } = setup(at('2026-01-05T10:00:00Z'));
+    pools.set('team-a', 'p', makeSpec());
+    const recorders = [new Recorder(), new Recorder()];
+    for (const recorder of recorders) watch.subscribe(pool, recorder);
+    watch.close();
+    expect(recorders.map((recorder) => recorder.ended)).toEqual([true, true]);
+    expect(watch.subscriberCount()).toBe(0);
+    expect(() => watch.subscribe(pool, new Recorder())).toThrow(/closed/);
+  });
+});
