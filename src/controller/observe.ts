@@ -1,0 +1,42 @@
+/** The observe step: reservations and warm-ups seen in the pool's pods since the last reconcile. */
+import type { PodPool } from '../api/schema.js';
+import type { PodClasses } from '../pool/classify.js';
+import { newReservations, updatedWarmupSeconds } from '../pool/reservation-events.js';
+import { maxHistoryBuckets } from '../scaling/pool-recommendation.js';
+import { decodeHistory, recordReservations } from '../scaling/reservation-history.js';
+
+/** Warm-up samples already taken, per pool (in memory: a restart re-samples ready pods once, harmlessly). */
+const sampledWarmups = new Map<string, Set<string>>();
+
+export function forgetPool(key: string): void {
+  sampledWarmups.delete(key);
+}
+
+export function observeReservations(pool: PodPool, classes: PodClasses, nowMs: number) {
+  const countedUntil = pool.status?.lastReservationTime === undefined ? undefined : Date.parse(pool.status.lastReservationTime);
+  const found = newReservations(classes.reserved, Number.isFinite(countedUntil) ? countedUntil : undefined);
+  let history = decodeHistory(pool.status?.reservationHistory, nowMs);
+  const maxBuckets = maxHistoryBuckets(pool.spec);
+  for (const at of found.times) history = recordReservations(history, Math.min(at, nowMs), 1, maxBuckets);
+  // Pods reserved by hand get reserved-at = now when stamped (in act); count them now.
+  let newestMs = found.newestMs;
+  if (found.unstamped.length > 0) {
+    history = recordReservations(history, nowMs, found.unstamped.length, maxBuckets);
+    newestMs = Math.max(newestMs ?? 0, nowMs);
+  }
+  return { history, count: found.times.length + found.unstamped.length, newestMs, unstamped: found.unstamped };
+}
+
+export function observeWarmups(key: string, pool: PodPool, classes: PodClasses): number | undefined {
+  let sampled = sampledWarmups.get(key);
+  if (sampled === undefined) sampledWarmups.set(key, (sampled = new Set()));
+  const samples: number[] = [];
+  const current = new Set<string>();
+  for (const pod of classes.ready) {
+    current.add(pod.name);
+    if (sampled.has(pod.name) || pod.readySinceMs === undefined || pod.createdMs === 0) continue;
+    samples.push((pod.readySinceMs - pod.createdMs) / 1000);
+  }
+  sampledWarmups.set(key, current);
+  return updatedWarmupSeconds(pool.status?.observedWarmupSeconds, samples);
+}
