@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { exponentialBackoffMs } from '../../../src/kube/backoff.js';
+import { WorkQueue } from '../../../src/kube/work-queue.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('WorkQueue', () => {
+  it('collapses a key queued twice into one item', async () => {
+    const queue = new WorkQueue();
+    queue.add('a');
+    queue.add('b');
+    queue.add('a');
+    expect(queue.length()).toBe(2);
+    expect(await queue.get()).toBe('a');
+    expect(await queue.get()).toBe('b');
+  });
+
+  it('never hands a key being processed to a second worker, and runs it once more after', async () => {
+    const queue = new WorkQueue();
+    queue.add('a');
+    const first = await queue.get();
+    queue.add('a'); // changed while processing: marked dirty, not queued
+    expect(queue.length()).toBe(0);
+    let second: string | undefined;
+    void queue.get().then((key) => (second = key));
+    await Promise.resolve();
+    expect(second).toBeUndefined();
+    queue.done(first as string);
+    await Promise.resolve();
+    expect(second).toBe('a');
+  });
+
+  it('backs off failures per key, doubling from 5 ms, and forgets them on success', () => {
+    vi.useFakeTimers();
+    const queue = new WorkQueue({ ratePerSecond: 1_000_000, burst: 1_000_000 });
+    for (let i = 0; i < 4; i += 1) queue.addRateLimited('a');
+    expect(queue.failuresOf('a')).toBe(4);
+    expect([1, 2, 3, 4].map((n) => exponentialBackoffMs(n, 5, 1_000_000))).toEqual([5, 10, 20, 40]);
+    expect(exponentialBackoffMs(60, 5, 1_000_000)).toBe(1_000_000);
+    queue.forget('a');
+    expect(queue.failuresOf('a')).toBe(0);
+  });
+
+  it('delays a rate-limited key until its backoff has passed', async () => {
+    vi.useFakeTimers();
+    const queue = new WorkQueue({ baseDelayMs: 100 });
+    queue.addRateLimited('a');
+    expect(queue.length()).toBe(0);
+    vi.advanceTimersByTime(99);
+    expect(queue.length()).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(queue.length()).toBe(1);
+  });
+
+  it('holds back a burst of failures beyond the overall token bucket', () => {
+    vi.useFakeTimers();
+    let now = 0;
+    const queue = new WorkQueue({ baseDelayMs: 1, ratePerSecond: 10, burst: 2, now: () => now });
+    for (const key of ['a', 'b', 'c', 'd']) queue.addRateLimited(key);
+    vi.advanceTimersByTime(5);
+    expect(queue.length()).toBe(2); // the burst
+    now += 100;
+    vi.advanceTimersByTime(100);
+    expect(queue.length()).toBe(3);
+    vi.advanceTimersByTime(100);
+    expect(queue.length()).toBe(4);
+  });
+
+  it('drains what is queued on shutdown, then answers undefined', async () => {
+    const queue = new WorkQueue();
+    queue.add('a');
+    queue.shutDown();
+    queue.add('b');
+    expect(await queue.get()).toBe('a');
+    queue.done('a');
+    expect(await queue.get()).toBeUndefined();
+  });
+
+  it('releases idle workers on shutdown', async () => {
+    const queue = new WorkQueue();
+    const waiting = queue.get();
+    queue.shutDown();
+    expect(await waiting).toBeUndefined();
+  });
+});
