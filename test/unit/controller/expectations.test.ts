@@ -3,8 +3,7 @@ import { Expectations } from '../../../src/controller/expectations.js';
 
 describe('Expectations', () => {
   it('counts creates until the cache shows the pod, and deletes until it is gone or going', () => {
-    let now = 0;
-    const expectations = new Expectations(() => now);
+    const expectations = new Expectations(() => 0);
     expectations.expectCreate('ns/p', 'p-1');
     expectations.expectCreate('ns/p', 'p-2');
     expectations.expectDelete('ns/p', 'p-0');
