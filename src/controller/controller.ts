@@ -5,6 +5,7 @@
  * leader; stop() drains the queue.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import { apiStatus } from '../kube/api-status.js';
 import type { ClusterCache } from '../kube/cache.js';
 import type { EventRecorder } from '../kube/events.js';
 import { WorkQueue } from '../kube/work-queue.js';
@@ -76,7 +77,7 @@ export class PodPoolController {
         reconcileTotal.inc({ outcome: 'success' });
         if (requeueAfterMs > 0) queue.addAfter(key, requeueAfterMs);
       } catch (error) {
-        const code = (error as { code?: number }).code;
+        const code = apiStatus(error);
         reconcileTotal.inc({ outcome: code === 409 ? 'conflict' : 'error' });
         if (code === 409) log.debug('status write conflicted; requeueing');
         else log.warn({ err: (error as Error).message, failures: queue.failuresOf(key) + 1 }, 'reconcile failed; retrying with backoff');

@@ -1,13 +1,10 @@
 /** The controller's writes to the API server, each guarded by the resourceVersion it was computed from. */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL } from '../api/labels.js';
+import { apiStatus } from '../kube/api-status.js';
 import type { PodPool, PodPoolStatus } from '../api/schema.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-export function statusCode(error: unknown): number | undefined {
-  return (error as { code?: number }).code;
-}
 
 export class PoolWriter {
   private readonly core: CoreV1Api;
@@ -29,8 +26,8 @@ export class PoolWriter {
       await this.core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid, resourceVersion } } });
       return 'deleted';
     } catch (error) {
-      if (statusCode(error) === 404) return 'gone';
-      if (statusCode(error) === 409) return 'changed';
+      if (apiStatus(error) === 404) return 'gone';
+      if (apiStatus(error) === 409) return 'changed';
       throw error;
     }
   }
@@ -41,7 +38,7 @@ export class PoolWriter {
       await this.core.patchNamespacedPod({ name, namespace, body: { metadata: { ...metadata, resourceVersion } } }, mergePatch);
       return true;
     } catch (error) {
-      if (statusCode(error) === 409 || statusCode(error) === 404) return false;
+      if (apiStatus(error) === 409 || apiStatus(error) === 404) return false;
       throw error;
     }
   }

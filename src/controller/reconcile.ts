@@ -4,6 +4,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PodPool } from '../api/schema.js';
+import { apiStatus } from '../kube/api-status.js';
 import type { ClusterCache } from '../kube/cache.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { Logger } from '../log.js';
@@ -18,7 +19,7 @@ import { encodeHistory } from '../scaling/reservation-history.js';
 import { act } from './act.js';
 import type { Expectations } from './expectations.js';
 import { forgetPool, observeReservations, observeWarmups } from './observe.js';
-import { statusCode, type PoolWriter } from './pool-writer.js';
+import type { PoolWriter } from './pool-writer.js';
 import { recordMetrics, reference, reportEvents } from './report.js';
 import { buildStatus, statusChanged } from './status.js';
 
@@ -111,7 +112,7 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
       await deps.writer.writeStatus(pool, status);
     } catch (error) {
       // Deleted since the cache showed it: nothing left to report on.
-      if (statusCode(error) !== 404) throw error;
+      if (apiStatus(error) !== 404) throw error;
     }
   }
   if (problems.length > 0) throw new Error(problems.join('; '));

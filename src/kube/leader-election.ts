@@ -8,6 +8,7 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { isLeader } from '../metrics.js';
+import { apiStatus } from './api-status.js';
 import { delay, withTimeout } from './backoff.js';
 
 export const LEASE_DURATION_SECONDS = 15;
@@ -33,11 +34,6 @@ class MicroTime extends Date {
   override toISOString(): string {
     return super.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
   }
-}
-
-function isConflictOrExists(error: unknown): boolean {
-  const code = (error as { code?: number }).code;
-  return code === 409;
 }
 
 export class LeaderElector {
@@ -128,12 +124,12 @@ export class LeaderElector {
     try {
       lease = await this.api.readNamespacedLease({ name, namespace });
     } catch (error) {
-      if ((error as { code?: number }).code !== 404) throw error;
+      if (apiStatus(error) !== 404) throw error;
       try {
         await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: this.leaseSpec(new Date()) } });
         return true;
       } catch (createError) {
-        if (isConflictOrExists(createError)) return false;
+        if (apiStatus(createError) === 409) return false;
         throw createError;
       }
     }
@@ -153,7 +149,7 @@ export class LeaderElector {
       this.observedAtMs = Date.now();
       return true;
     } catch (error) {
-      if (isConflictOrExists(error)) return false;
+      if (apiStatus(error) === 409) return false;
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 /** The reservation writes against the API server: a guarded merge patch, a read, a uid-guarded delete. */
-import { ApiException, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { apiStatus } from '../kube/api-status.js';
 import { errorMessage, PodpoolError } from '../errors.js';
 import { reservationPatch, type ReservationPodWriter, type ReservationWrite, type ReservationWriteResult } from './reserve.js';
 
@@ -7,13 +8,9 @@ export const RESERVATIONS_FIELD_MANAGER = 'podpool-reservations';
 
 type PodApi = Pick<CoreV1Api, 'patchNamespacedPod' | 'readNamespacedPod' | 'deleteNamespacedPod'>;
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
-}
-
 /** API server trouble is Unavailable (retry later); anything else, e.g. missing RBAC, is Internal. */
 function writeFailure(action: string, error: unknown): PodpoolError {
-  const status = statusOf(error);
+  const status = apiStatus(error);
   const code = status === undefined || status >= 500 || status === 429 ? 'Unavailable' : 'Internal';
   const detail = status === undefined ? errorMessage(error) : `HTTP ${status}`;
   return new PodpoolError(code, `${action} failed: ${detail}`, { cause: error });
@@ -34,7 +31,7 @@ export class KubeReservationPodWriter implements ReservationPodWriter {
       );
       return { kind: 'reserved', pod };
     } catch (error) {
-      const status = statusOf(error);
+      const status = apiStatus(error);
       if (status === 409) return { kind: 'conflict' };
       if (status === 404) return { kind: 'gone' };
       throw writeFailure(`reserving pod ${write.namespace}/${write.podName}`, error);
@@ -45,7 +42,7 @@ export class KubeReservationPodWriter implements ReservationPodWriter {
     try {
       return await this.pods.readNamespacedPod({ name: podName, namespace });
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (apiStatus(error) === 404) return undefined;
       throw writeFailure(`reading pod ${namespace}/${podName}`, error);
     }
   }
@@ -56,7 +53,7 @@ export class KubeReservationPodWriter implements ReservationPodWriter {
       return 'deleted';
     } catch (error) {
       // 409 here means the uid precondition failed: the pod of that name is another pod now.
-      const status = statusOf(error);
+      const status = apiStatus(error);
       if (status === 404 || status === 409) return 'gone';
       throw writeFailure(`deleting pod ${namespace}/${podName}`, error);
     }

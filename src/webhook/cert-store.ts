@@ -5,13 +5,13 @@
  * are settled the agent-sandbox way: the write that loses re-reads and takes the winner's result.
  */
 import {
-  ApiException,
   type AdmissionregistrationV1Api,
   type CoreV1Api,
   type V1MutatingWebhookConfiguration,
   type V1Secret,
 } from '@kubernetes/client-node';
 import { PodpoolError } from '../errors.js';
+import { apiStatus } from '../kube/api-status.js';
 import {
   renewCertificateBundle,
   renewalDecision,
@@ -39,7 +39,7 @@ export interface SecretRef {
 }
 
 export function isApiStatus(error: unknown, code: number): boolean {
-  return error instanceof ApiException && error.code === code;
+  return apiStatus(error) === code;
 }
 
 const toBase64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
