@@ -5,15 +5,12 @@
  *      steady-state resyncs (nothing to create or delete, status unchanged).
  * Run: npm run bench:controller   (POOLS=100 PODS=50 FILL=300 to change the sizes)
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { podPoolCrdYaml } from '../src/api/crd.js';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL } from '../src/api/labels.js';
 import { reconcileDuration } from '../src/metrics.js';
 import { startOperator } from '../src/operator.js';
-import { startControlPlane } from '../test/cluster/control-plane.js';
+import { installPodPoolCrd, startControlPlane } from '../test/cluster/control-plane.js';
 
 const FILL = Number(process.env.FILL ?? 300);
 const POOLS = Number(process.env.POOLS ?? 100);
@@ -22,12 +19,8 @@ const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
 
 const plane = await startControlPlane({ nodes: 10, log: () => undefined });
 try {
-  const kubectl = (args: string[], input?: string): void => {
-    const r = spawnSync(join(plane.binDir, 'kubectl'), [`--kubeconfig=${plane.kubeconfigPath}`, ...args], { input, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-  };
-  kubectl(['apply', '--server-side', '-f', '-'], podPoolCrdYaml());
-  kubectl(['wait', '--for=condition=Established', 'crd/podpools.podpool.dev']);
+  const kubectl = plane.kubectl;
+  installPodPoolCrd(plane);
   kubectl(['create', 'namespace', 'bench']);
   kubectl(['create', 'namespace', 'podpool-system']);
   const operator = await startOperator(

@@ -5,15 +5,12 @@
  * reservations from CONCURRENCY callers. Reports reservations per second and latency.
  * Run: npm run bench:reservations   (POOL=200 CONCURRENCY=20)
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { podPoolCrdYaml } from '../src/api/crd.js';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../src/api/labels.js';
 import { startOperator } from '../src/operator.js';
 import { ReservationsClient } from '../src/reservations/index.js';
-import { startControlPlane } from '../test/cluster/control-plane.js';
+import { installPodPoolCrd, startControlPlane } from '../test/cluster/control-plane.js';
 import { percentile } from './support.js';
 
 const POOL = Number(process.env.POOL ?? 200);
@@ -21,13 +18,8 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 20);
 
 const plane = await startControlPlane({ log: () => undefined });
 try {
-  const kubectl = (args: string[], input?: string): string => {
-    const r = spawnSync(join(plane.binDir, 'kubectl'), [`--kubeconfig=${plane.kubeconfigPath}`, ...args], { input, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-    return r.stdout;
-  };
-  kubectl(['apply', '--server-side', '-f', '-'], podPoolCrdYaml());
-  kubectl(['wait', '--for=condition=Established', 'crd/podpools.podpool.dev']);
+  const kubectl = plane.kubectl;
+  installPodPoolCrd(plane);
   kubectl(['create', 'namespace', 'bench']);
   kubectl(['create', 'namespace', 'podpool-system']);
   kubectl(['create', 'serviceaccount', 'caller', '-n', 'bench']);

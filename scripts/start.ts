@@ -3,14 +3,12 @@
  * against it. Without one, starts the local control plane (see test/cluster), installs the CRD,
  * applies examples/podpool.yaml, runs the operator against it and prints how to watch.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { podPoolCrdYaml } from '../src/api/crd.js';
 import { logger } from '../src/log.js';
 import { defaultIdentity, startOperator } from '../src/operator.js';
-import { startControlPlane } from '../test/cluster/control-plane.js';
+import { installPodPoolCrd, startControlPlane } from '../test/cluster/control-plane.js';
 
 const configured = process.env.KUBECONFIG ?? (existsSync(join(homedir(), '.kube', 'config')) ? join(homedir(), '.kube', 'config') : undefined);
 let stopPlane: (() => Promise<void>) | undefined;
@@ -20,14 +18,9 @@ if (kubeconfigPath === undefined) {
   const plane = await startControlPlane();
   stopPlane = plane.stop;
   kubeconfigPath = plane.kubeconfigPath;
-  const kubectl = (args: string[], input?: string): void => {
-    const result = spawnSync(join(plane.binDir, 'kubectl'), [`--kubeconfig=${plane.kubeconfigPath}`, ...args], { input, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${result.stderr}`);
-  };
-  kubectl(['apply', '--server-side', '-f', '-'], podPoolCrdYaml());
-  kubectl(['wait', '--for=condition=Established', 'crd/podpools.podpool.dev', '--timeout=30s']);
-  kubectl(['create', 'namespace', 'podpool-system']);
-  kubectl(['apply', '-f', 'examples/podpool.yaml']);
+  installPodPoolCrd(plane);
+  plane.kubectl(['create', 'namespace', 'podpool-system']);
+  plane.kubectl(['apply', '-f', 'examples/podpool.yaml']);
   console.log(`\nLocal control plane is up. In another terminal:\n\n  export KUBECONFIG=${plane.kubeconfigPath}\n  export PATH=${plane.binDir}:$PATH\n  kubectl get pp -w\n  kubectl get pods -l podpool.dev/pool=sandboxes -w\n`);
 }
 

@@ -7,7 +7,7 @@ import { podsCreatedTotal, podsDeletedTotal } from '../metrics.js';
 import type { PodClasses } from '../pool/classify.js';
 import type { Plan } from '../pool/plan.js';
 import { reservedAtMs, type PodView } from '../pool/pod-view.js';
-import { podForPool } from './pod-factory.js';
+import { podForPool, poolOwnerReference } from './pod-factory.js';
 import type { ReconcileDeps } from './reconcile.js';
 
 export interface Acted {
@@ -97,7 +97,7 @@ export async function act(
   for (const pod of admittedWithoutWebhook) {
     const orphan = !(byName.get(pod.name)?.metadata?.ownerReferences ?? []).some((ref) => ref.controller === true);
     const patch: { labels: Record<string, string>; ownerReferences?: unknown[] } = { labels: { [TEMPLATE_HASH_LABEL]: hash } };
-    if (orphan) patch.ownerReferences = podForPool(pool, hash).metadata?.ownerReferences ?? [];
+    if (orphan) patch.ownerReferences = [poolOwnerReference(pool)];
     patches.set(pod.name, patch);
   }
   for (const { pod, state } of plan.relabel) {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:https';
+import { podPoolCrdYaml } from '../../src/api/crd.js';
 import { issueCertificate, newKeyPair, type Issued } from './pki.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,8 @@ export interface ControlPlane {
   caPem: string;
   admin: Issued;
   nodeNames: string[];
+  /** Runs kubectl as the admin; throws with its stderr when it fails; returns its stdout. */
+  kubectl(args: string[], input?: string): string;
   /** Stops kube-apiserver and starts it again on the same port (watches drop, clients must recover). */
   restartApiServer(): Promise<void>;
   stop(): Promise<void>;
@@ -50,7 +53,7 @@ export function buildControlPlane(log: (line: string) => void = (line) => proces
   return binDir;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -335,7 +338,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       children.splice(1, 0, apiServer);
       await waitFor('kube-apiserver after a restart', async () => (await get(`${server}/readyz`, agent)).status === 200, 120_000, `${apiLog}.restarted`);
     };
-    return { kubeconfigPath, server, binDir, dir, caPem: ca.certPem, admin, nodeNames, restartApiServer, stop };
+    return { kubeconfigPath, server, binDir, dir, caPem: ca.certPem, admin, nodeNames, kubectl, restartApiServer, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -361,4 +364,10 @@ status:
   capacity: {cpu: "1000", memory: 4Ti, pods: "2000"}
   nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
 `;
+}
+
+/** Installs the generated PodPool CRD (server-side apply) and waits until it is established. */
+export function installPodPoolCrd(plane: Pick<ControlPlane, 'kubectl'>): void {
+  plane.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], podPoolCrdYaml());
+  plane.kubectl(['wait', '--for=condition=Established', 'crd/podpools.podpool.dev', '--timeout=60s']);
 }

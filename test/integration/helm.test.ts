@@ -13,7 +13,8 @@ import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../../s
 import type { PodPool } from '../../src/api/schema.js';
 import { adminKubeConfig, createNamespace, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
 import { CHART_DIR, canI, canIList, helm, renderChart, servedKinds, serverKubeVersion, templateArgs, toYamlStream, type KubeObject, type RbacRule } from './support/helm.js';
-import { freePort, startOperatorProcess, type OperatorProcess } from './support/operator.js';
+import { freePort } from '../cluster/control-plane.js';
+import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const CRD_FILE = 'podpool.dev_podpools.yaml';
 const RELEASE = 'podpool';

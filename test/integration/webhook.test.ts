@@ -4,7 +4,8 @@ import { POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labe
 import { templateHash } from '../../src/pool/template-hash.js';
 import { applyWebhookConfiguration, webhookConfiguration } from '../../src/webhook/index.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd } from './support/cluster.js';
-import { freePort, startOperatorProcess, type OperatorProcess } from './support/operator.js';
+import { freePort } from '../cluster/control-plane.js';
+import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const podTemplate = { metadata: { labels: { app: 'web', 'example.com/tier': 'sandbox' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
 

@@ -1,10 +1,10 @@
 /** Runs `podpool operator` as a real child process against the shared control plane. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { freePort } from '../../cluster/control-plane.js';
 
 export interface OperatorProcess {
   child: ChildProcess;
@@ -20,15 +20,6 @@ export interface OperatorProcess {
   kill(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export async function startOperatorProcess(options: { leaseNamespace: string; identity: string; kubeconfigPath?: string; extraArgs?: string[] }): Promise<OperatorProcess> {
   const [metricsPort, scalerPort, webhookPort, reservationsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
