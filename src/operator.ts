@@ -8,11 +8,12 @@ import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { PodPoolController } from './controller/controller.js';
+import { delay } from './kube/backoff.js';
 import { ClusterCache } from './kube/cache.js';
 import { KubeEventRecorder } from './kube/events.js';
 import { LeaderElector } from './kube/leader-election.js';
 import type { Logger } from './log.js';
-import { createReservationsRouter, KubeAuthenticator, KubeReservationPodWriter } from './reservations/index.js';
+import { createReservationsRouter, KubeAuthenticator, KubeReservationPodWriter, KubeUnmetDemandWriter, UnmetDemandRecorder } from './reservations/index.js';
 import { ScalerGrpcServer, type ScalerTls } from './scaler/grpc-server.js';
 import { scalerHttpRouter } from './scaler/http-routes.js';
 import { ScalerService } from './scaler/service.js';
@@ -85,7 +86,9 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     webhookServer = new ReloadableHttpsServer(webhookApp({ pools: cache, log: log.child({ role: 'webhook' }) }));
     httpsServers.push(webhookServer);
   }
+  let unmetDemand: UnmetDemandRecorder | undefined;
   if (config.reservationsPort > 0) {
+    unmetDemand = new UnmetDemandRecorder(KubeUnmetDemandWriter.fromKubeConfig(kubeConfig), { log: log.child({ role: 'reservations' }) });
     const app = express();
     app.disable('x-powered-by');
     app.use(
@@ -93,6 +96,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
         source: cache,
         writer: KubeReservationPodWriter.fromKubeConfig(kubeConfig),
         authenticator: KubeAuthenticator.fromKubeConfig(kubeConfig),
+        unmetDemand,
         log: log.child({ role: 'reservations' }),
       }),
     );
@@ -134,6 +138,13 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
       certificates?.stop();
       await scalerServer?.close();
       await Promise.all(httpsServers.map((server) => server.close()));
+      // Counts of requests turned away just before shutdown still reach status if the API answers soon.
+      if (unmetDemand !== undefined) {
+        const giveUp = new AbortController();
+        await Promise.race([unmetDemand.settled(), delay(2_000, giveUp.signal)]);
+        giveUp.abort();
+        unmetDemand.close();
+      }
       await cache.stop();
       await closeServer(metricsServer);
       log.info('stopped');

@@ -155,6 +155,16 @@ export const PodPoolStatusSchema = Type.Object({
     Type.String({ format: 'date-time', description: 'reserved-at of the newest reservation counted into the history (so none is counted twice).' }),
   ),
   reservationHistory: Type.Optional(ReservationHistorySchema),
+  unmetReservations: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'Reservation requests that found no ready pod, counted by the reservation API on every replica (a caller retrying counts once per 5 minutes). Demand the pool did not meet; it feeds velocity.',
+    }),
+  ),
+  observedUnmetReservations: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'How many of unmetReservations the controller has counted into reservationHistory.' }),
+  ),
   lastScaleTime: Type.Optional(Type.String({ format: 'date-time' })),
   observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
   conditions: Type.Optional(

@@ -24,7 +24,26 @@ export function observeReservations(pool: PodPool, classes: PodClasses, nowMs: n
     history = recordReservations(history, nowMs, found.unstamped.length, maxBuckets);
     newestMs = Math.max(newestMs ?? 0, nowMs);
   }
-  return { history, count: found.times.length + found.unstamped.length, newestMs, unstamped: found.unstamped };
+  const unmet = unmetSinceObserved(pool.status?.unmetReservations, pool.status?.observedUnmetReservations);
+  history = recordReservations(history, nowMs, unmet.count, maxBuckets);
+  return {
+    history,
+    count: found.times.length + found.unstamped.length,
+    newestMs,
+    unstamped: found.unstamped,
+    observedUnmet: unmet.observed,
+  };
+}
+
+/**
+ * Requests the reservation API turned away since the last reconcile counted them. They count as
+ * demand now (the counter is bumped within moments of the 503 and wakes the pool). A counter
+ * below the watermark was reset by hand: start over from it.
+ */
+export function unmetSinceObserved(unmet: number | undefined, observed: number | undefined): { count: number; observed: number | undefined } {
+  if (unmet === undefined || !Number.isInteger(unmet) || unmet < 0) return { count: 0, observed };
+  const since = observed !== undefined && Number.isInteger(observed) && observed >= 0 ? observed : 0;
+  return { count: Math.max(0, unmet - since), observed: unmet };
 }
 
 export function observeWarmups(key: string, pool: PodPool, classes: PodClasses): number | undefined {

@@ -39,9 +39,6 @@ export interface ReconcileResult {
   requeueAfterMs: number;
 }
 
-
-
-
 export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const slash = key.indexOf('/');
   const namespace = key.slice(0, slash);
@@ -100,6 +97,7 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
     history: observed.history,
     totalReservations: (pool.status?.totalReservations ?? 0) + observed.count,
     lastReservationMs: observed.newestMs,
+    observedUnmetReservations: observed.observedUnmet,
     observedWarmupSeconds: warmupSeconds,
     lastScaleTime,
     problems: [...problems, ...notices],
@@ -119,8 +117,6 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
   return { requeueAfterMs: Math.min(RESYNC_MS, acted.nextExpiryMs ?? RESYNC_MS) };
 }
 
-
-
 function wantedWarmPods(pool: PodPool, recommendation: Recommendation): { wanted: number; clampedTo?: 'minPoolSize' | 'maxPoolSize' } {
   const replicas = pool.spec.replicas;
   if (replicas === undefined) return { wanted: recommendation.desiredReplicas };
@@ -128,7 +124,4 @@ function wantedWarmPods(pool: PodPool, recommendation: Recommendation): { wanted
   if (replicas < pool.spec.minPoolSize) return { wanted: pool.spec.minPoolSize, clampedTo: 'minPoolSize' };
   return { wanted: replicas };
 }
-
-
-
 

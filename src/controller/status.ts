@@ -18,6 +18,8 @@ export interface StatusFacts {
   history: ReservationHistory;
   totalReservations: number;
   lastReservationMs: number | undefined;
+  /** status.unmetReservations as far as it is counted into the history. */
+  observedUnmetReservations?: number | undefined;
   observedWarmupSeconds: number | undefined;
   lastScaleTime: string | undefined;
   problems: string[];
@@ -71,6 +73,7 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
     totalReservations: facts.totalReservations,
     reservationHistory: encodeHistory(facts.history),
     ...(facts.lastReservationMs !== undefined ? { lastReservationTime: new Date(facts.lastReservationMs).toISOString() } : {}),
+    ...(facts.observedUnmetReservations !== undefined ? { observedUnmetReservations: facts.observedUnmetReservations } : {}),
     ...(facts.lastScaleTime !== undefined ? { lastScaleTime: facts.lastScaleTime } : {}),
     observedGeneration: pool.metadata.generation,
     conditions: setConditions(pool.status?.conditions, conditions, pool.metadata.generation, facts.nowIso),

@@ -14,6 +14,7 @@ import type { ReservationPodSource } from './pod-source.js';
 import { parseObjectName, parseReserveBody, parseWait } from './request-body.js';
 import type { ReservationPodWriter } from './reserve.js';
 import { ReservationService, type ReservationOptions } from './service.js';
+import type { UnmetDemandRecorder } from './unmet-demand.js';
 
 export const RESERVATIONS_PATH = '/api/v1/namespaces/:namespace/podpools/:name/reservations';
 export const DEFAULT_BODY_LIMIT = '8kb';
@@ -23,6 +24,8 @@ export interface ReservationsRouterDeps {
   source: ReservationPodSource;
   writer: ReservationPodWriter;
   authenticator: Authenticator;
+  /** Where requests that find no ready pod are counted; without it the controller sees only served ones. */
+  unmetDemand?: UnmetDemandRecorder | undefined;
   log?: Logger;
   options?: Partial<ReservationOptions & { bodyLimit: string }>;
   now?: () => number;

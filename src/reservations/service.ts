@@ -11,6 +11,7 @@ import { ReservationUnavailableError } from './errors.js';
 import { podKeyOf, poolKeyOf, type ReservationPodSource } from './pod-source.js';
 import { isReservable, isReserved, reservationOf, type Reservation } from './reservation.js';
 import { reservableCandidates, reserveReadyPod, type ReservationPodWriter, type ReserveContext, type ReserveRequest } from './reserve.js';
+import type { UnmetDemandRecorder } from './unmet-demand.js';
 import { ReadyPodWaiters } from './waiters.js';
 
 export interface ReservationOptions {
@@ -28,6 +29,8 @@ export interface ReservationServiceDeps {
   source: ReservationPodSource;
   writer: ReservationPodWriter;
   options?: Partial<ReservationOptions>;
+  /** Told of every request that finds no ready pod, so the controller sees the demand. */
+  unmetDemand?: Pick<UnmetDemandRecorder, 'record'> | undefined;
   now?: () => number;
   random?: () => number;
 }
@@ -42,9 +45,11 @@ export class ReservationService {
   private readonly waiters = new ReadyPodWaiters();
   private readonly context: ReserveContext;
   private readonly now: () => number;
+  private readonly unmetDemand: Pick<UnmetDemandRecorder, 'record'> | undefined;
 
   constructor(deps: ReservationServiceDeps) {
     this.source = deps.source;
+    this.unmetDemand = deps.unmetDemand;
     this.writer = deps.writer;
     this.options = { ...DEFAULT_RESERVATION_OPTIONS, ...deps.options };
     this.now = deps.now ?? Date.now;
@@ -118,6 +123,8 @@ export class ReservationService {
       const attempt = await reserveReadyPod(this.context, request, tried);
       if (attempt.conflicts > 0) reservationConflictsTotal.inc(attempt.conflicts);
       if (attempt.kind === 'reserved') return { pod: attempt.pod, waited };
+      // Not served at once, for want of a pod or after losing every race for one: unmet demand.
+      if (!waited) this.unmetDemand?.record(request.namespace, request.pool, request.user);
       if (attempt.kind === 'contention') {
         throw new ReservationUnavailableError(`lost ${attempt.conflicts} races for ready pods of ${key}; retry`, 1);
       }

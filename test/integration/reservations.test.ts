@@ -2,6 +2,7 @@ import { request } from 'node:https';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../../src/api/labels.js';
+import type { PodPool } from '../../src/api/schema.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
@@ -130,6 +131,11 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
       expect(pod.metadata?.annotations?.[RESERVED_AT_ANNOTATION]).toBe(winner?.body.reservedAt);
       expect(pod.metadata?.ownerReferences ?? []).toEqual([]);
     }
+    // Both replicas add the 150 callers they turned away to the pool's counter, without losing one.
+    await eventually('150 unmet reservations in status', async () => {
+      const pool = (await custom.getNamespacedCustomObject({ ...ref, namespace, name: 'sandboxes' })) as PodPool;
+      return pool.status?.unmetReservations === 150;
+    });
   });
 
   it('lists and releases reservations', async () => {
@@ -152,6 +158,14 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
   it('refills the pool once a replica leads, and reserved pods survive a scale to 0 and the PodPool deletion', async () => {
     await kc.makeApiClient(CoordinationV1Api).deleteNamespacedLease({ name: 'podpool-controller', namespace: leaseNamespace });
     await eventually('the pool to refill', async () => (await warmReady()).length === POOL_SIZE, 90_000);
+    // The leader counted the turned-away callers as demand, beside the served ones it still sees
+    // (49 or 50: the released pod may be gone before the leader first looks).
+    const pool = (await custom.getNamespacedCustomObject({ ...ref, namespace, name: 'sandboxes' })) as PodPool;
+    expect(pool.status).toMatchObject({ unmetReservations: 150, observedUnmetReservations: 150 });
+    const served = pool.status?.totalReservations ?? 0;
+    expect(served).toBeGreaterThanOrEqual(POOL_SIZE - 1);
+    expect(pool.status?.reservationHistory?.counts.reduce((sum, count) => sum + count, 0)).toBe(served + 150);
+    expect(pool.status?.currentVelocity).toBeGreaterThan(0);
     expect(kubectl(['scale', 'pp/sandboxes', '--replicas=0', '-n', namespace]).status).toBe(0);
     await eventually('warm pods to go', async () => (await warmReady()).length === 0, 60_000);
     await custom.deleteNamespacedCustomObject({ ...ref, namespace, name: 'sandboxes' });

@@ -8,6 +8,7 @@ import { PodpoolError } from '../../../src/errors.js';
 import { reservationsTotal } from '../../../src/metrics.js';
 import type { Authenticator } from '../../../src/reservations/auth.js';
 import { createReservationsRouter } from '../../../src/reservations/route.js';
+import { UnmetDemandRecorder, type UnmetDemandWriter } from '../../../src/reservations/unmet-demand.js';
 import { FakeAuthenticator, FakeCluster, NAMESPACE, POOL, readyPod, warmingPod } from './fakes.js';
 
 const BASE = `/api/v1/namespaces/${NAMESPACE}/podpools/${POOL}/reservations`;
@@ -17,9 +18,14 @@ let cluster: FakeCluster;
 let server: Server;
 let url: string;
 
-async function start(authenticator: Authenticator = new FakeAuthenticator({ 'alice-token': 'alice', 'bob-token': 'bob' }, GRANTS)): Promise<void> {
+async function start(
+  authenticator: Authenticator = new FakeAuthenticator({ 'alice-token': 'alice', 'bob-token': 'bob' }, GRANTS),
+  unmetDemand?: UnmetDemandRecorder,
+): Promise<void> {
   const app = express();
-  app.use(createReservationsRouter({ source: cluster, writer: cluster, authenticator, log: pino({ level: 'silent' }), options: { retryAfterSeconds: 7 } }));
+  app.use(
+    createReservationsRouter({ source: cluster, writer: cluster, authenticator, unmetDemand, log: pino({ level: 'silent' }), options: { retryAfterSeconds: 7 } }),
+  );
   server = app.listen(0);
   await new Promise((resolve) => server.once('listening', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -158,6 +164,50 @@ describe('POST reservations', () => {
     const response = await call('POST', `${BASE}?wait=100ms`, { body: { user: 'u' } });
     await expectError(response, 503, 'Unavailable', /within the wait/);
     expect(cluster.writes).toEqual([]);
+  });
+});
+
+describe('unmet demand', () => {
+  let added: Array<{ pool: string; count: number }>;
+
+  beforeEach(async () => {
+    added = [];
+    const writer: UnmetDemandWriter = {
+      add: async (_namespace, pool, count) => {
+        added.push({ pool, count });
+        return 'added';
+      },
+    };
+    const recorder = new UnmetDemandRecorder(writer, { log: pino({ level: 'silent' }) });
+    await stop();
+    await start(undefined, recorder);
+  });
+
+  const total = (): number => added.reduce((sum, entry) => sum + entry.count, 0);
+
+  it('counts each user turned away with a 503 once, however often they retry', async () => {
+    for (const user of ['u1', 'u1', 'u2', 'u1']) expect((await call('POST', BASE, { body: { user } })).status).toBe(503);
+    await expect.poll(total).toBe(2);
+    expect(added.every((entry) => entry.pool === POOL)).toBe(true);
+  });
+
+  it('counts a request that waits for a pod once, and a warm reservation not at all', async () => {
+    cluster.put(readyPod('pod-a'));
+    expect((await call('POST', BASE, { body: { user: 'warm' } })).status).toBe(201);
+    const pending = call('POST', `${BASE}?wait=5s`, { body: { user: 'cold' } });
+    await expect.poll(total).toBe(1);
+    cluster.put(readyPod('pod-b'));
+    expect((await pending).status).toBe(201);
+    expect(total()).toBe(1);
+  });
+
+  it('does not count requests refused before a pool is looked at', async () => {
+    expect((await call('POST', BASE, { token: 'bob-token', body: { user: 'u' } })).status).toBe(403);
+    expect((await call('POST', BASE, { rawBody: '{bad' })).status).toBe(400);
+    cluster.synced = false;
+    expect((await call('POST', BASE, { body: { user: 'u' } })).status).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(added).toEqual([]);
   });
 });
 

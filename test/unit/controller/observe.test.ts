@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { PodPool, PodPoolStatus } from '../../../src/api/schema.js';
+import { observeReservations, unmetSinceObserved } from '../../../src/controller/observe.js';
+import { classifyPods } from '../../../src/pool/classify.js';
+import { totalReservations } from '../../../src/scaling/reservation-history.js';
+import { at, makeSpec } from '../support/spec.js';
+
+const NOW = at('2026-01-05T10:00:00Z');
+
+function pool(status: PodPoolStatus): PodPool {
+  return { apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', metadata: { name: 'p', namespace: 'n' }, spec: makeSpec(), status };
+}
+
+describe('unmet reservations', () => {
+  it('counts what the reservation API added since the watermark', () => {
+    expect(unmetSinceObserved(7, 4)).toEqual({ count: 3, observed: 7 });
+    expect(unmetSinceObserved(7, undefined)).toEqual({ count: 7, observed: 7 });
+    expect(unmetSinceObserved(7, 7)).toEqual({ count: 0, observed: 7 });
+  });
+
+  it('starts over from a counter reset by hand, and ignores a missing or malformed one', () => {
+    expect(unmetSinceObserved(2, 9)).toEqual({ count: 0, observed: 2 });
+    expect(unmetSinceObserved(undefined, 9)).toEqual({ count: 0, observed: 9 });
+    expect(unmetSinceObserved(-1, 3)).toEqual({ count: 0, observed: 3 });
+    expect(unmetSinceObserved(2.5, undefined)).toEqual({ count: 0, observed: undefined });
+  });
+
+  it('records unmet demand into the history as demand now, but not into totalReservations', () => {
+    const observed = observeReservations(pool({ unmetReservations: 5, observedUnmetReservations: 2 }), classifyPods([], 'h'), NOW);
+    expect(totalReservations(observed.history)).toBe(3);
+    expect(observed.history.endMs).toBe(NOW);
+    expect(observed.count).toBe(0);
+    expect(observed.observedUnmet).toBe(5);
+  });
+
+  it('records nothing twice: a second reconcile on the written watermark adds nothing', () => {
+    const first = observeReservations(pool({ unmetReservations: 5 }), classifyPods([], 'h'), NOW);
+    const status: PodPoolStatus = {
+      unmetReservations: 5,
+      observedUnmetReservations: first.observedUnmet,
+      reservationHistory: { bucketSeconds: first.history.bucketSeconds, endTime: new Date(first.history.endMs).toISOString(), counts: [...first.history.counts] },
+    };
+    const second = observeReservations(pool(status), classifyPods([], 'h'), NOW + 1000);
+    expect(totalReservations(second.history)).toBe(5);
+  });
+});
