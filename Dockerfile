@@ -19,7 +19,7 @@ FROM node:${NODE_VERSION}-slim AS production-dependencies
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:${NODE_VERSION}-slim
 LABEL org.opencontainers.image.title="podpool" \

@@ -1,8 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parsePodPool } from '../api/parse.js';
 import { errorMessage, PodpoolError } from '../errors.js';
 import { renderChart } from '../sim/chart.js';
+import { loadPngRenderer, PNG_RENDERER, svgToPng } from '../sim/chart-png.js';
 import { demandPerMinute, runComparison } from '../sim/compare.js';
 import { parseDistribution } from '../sim/distribution.js';
 import { POLICY_NAMES } from '../sim/policies/index.js';
@@ -29,7 +31,9 @@ and reports cold reservations against idle pod time. Deterministic for a given -
   --seed N           seed of every random draw (default 1)
   --sweep            also run each baseline over a range of its main knob and compare with podpool
   --json             print the report as JSON instead of a table
-  --chart FILE.svg   write a chart of demand and each policy's ready and warming pods`;
+  --chart FILE.svg|FILE.png
+                     write a chart of demand and each policy's ready and warming pods; PNG is
+                     rendered by the optional dependency ${PNG_RENDERER}`;
 
 function wholeNumber(value: string, what: string, minimum: number, maximum: number): number {
   const parsed = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
@@ -37,6 +41,14 @@ function wholeNumber(value: string, what: string, minimum: number, maximum: numb
     throw new PodpoolError('InvalidArgument', `${what} must be a whole number from ${minimum} to ${maximum}`);
   }
   return parsed;
+}
+
+/** The chart's format, from its file name: a bad name fails before the simulation runs. */
+export function chartFormat(path: string): 'svg' | 'png' {
+  const extension = extname(path).toLowerCase();
+  if (extension === '.svg') return 'svg';
+  if (extension === '.png') return 'png';
+  throw new PodpoolError('InvalidArgument', `--chart: ${JSON.stringify(path)} must end in .svg or .png (PNG needs the optional dependency ${PNG_RENDERER})`);
 }
 
 async function readText(path: string): Promise<string> {
@@ -71,9 +83,8 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.pool === undefined || values.trace === undefined) throw new PodpoolError('InvalidArgument', '--pool and --trace are required (see podpool simulate --help)');
-  if (values.chart !== undefined && !values.chart.toLowerCase().endsWith('.svg')) {
-    throw new PodpoolError('InvalidArgument', '--chart writes SVG only (no PNG renderer is bundled); name the file *.svg and convert it if you need a bitmap');
-  }
+  const chart = values.chart === undefined ? undefined : { path: values.chart, format: chartFormat(values.chart) };
+  if (chart?.format === 'png') await loadPngRenderer(); // a missing renderer fails before the run, too
   const startMs = Date.parse(values.start);
   if (!Number.isFinite(startMs)) throw new PodpoolError('InvalidArgument', `--start: ${JSON.stringify(values.start)} is not an ISO-8601 time`);
 
@@ -92,7 +103,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     sweep: values.sweep,
   });
 
-  if (values.chart !== undefined) {
+  if (chart !== undefined) {
     const svg = renderChart({
       startMs,
       timeZone: pool.spec.timeZone,
@@ -103,7 +114,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       }),
       title: `podpool simulate: pool ${pool.metadata.name ?? ''}, trace ${values.trace}, seed ${comparison.settings.seed}`,
     });
-    await writeFile(values.chart, svg);
+    await writeFile(chart.path, chart.format === 'png' ? await svgToPng(svg) : svg);
   }
 
   if (values.json) {
@@ -123,6 +134,6 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       console.log(podpool === undefined ? `${result.policy}: ${result.points.length} knob values run (add podpool to compare)` : describeSweep(result, podpool));
     }
   }
-  if (values.chart !== undefined) console.log(`\nchart written to ${values.chart}`);
+  if (chart !== undefined) console.log(`\nchart written to ${chart.path}`);
   return 0;
 }

@@ -2,7 +2,8 @@
  * The chart a person looks at first: reservations per minute on top, then one panel per policy
  * with its ready pods (green) and warming pods (amber) stacked, cold reservations as red ticks
  * under the panel. Every policy panel shares one y scale so their sizes compare at a glance.
- * Plain SVG text, no renderer needed.
+ * Plain SVG text, no renderer needed; chart-png.ts rasterizes it with resvg, so it sticks to
+ * presentation attributes (no CSS) and names a font family Linux has (DejaVu Sans).
  */
 import type { PolicyReport } from './report.js';
 import { formatPercent } from './report.js';
@@ -25,6 +26,7 @@ const DEMAND_HEIGHT = 120;
 const PANEL_HEIGHT = 110;
 const PANEL_GAP = 34;
 const AXIS_HEIGHT = 30;
+const FONT_FAMILY = "Helvetica, Arial, 'DejaVu Sans', sans-serif";
 const COLORS = { demand: '#3b6fb6', ready: '#3f9b55', warming: '#e8a33d', cold: '#d62d20', grid: '#dddddd', text: '#222222' };
 
 function escapeXml(text: string): string {
@@ -77,10 +79,23 @@ export function renderChart(input: ChartInput): string {
   const unit = perColumn === 1 ? 'per minute' : `per minute, ${perColumn}-minute means`;
 
   parts.push(`<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`);
+
+  // The time axis first, so its dashed grid lines sit behind the data rather than across it.
+  const axisTop = height - AXIS_HEIGHT;
+  const format = new Intl.DateTimeFormat('en-GB', { timeZone: input.timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const step = tickMinutes(minutes);
+  for (let minute = 0; minute <= minutes; minute += step) {
+    const tickX = minuteX(minute);
+    // A label centred on the right edge ("Tue 01:00", ~50 px) would run past the 24 px margin.
+    const anchor = tickX > WIDTH - RIGHT - 30 ? 'end' : 'middle';
+    parts.push(`<line x1="${n(tickX)}" x2="${n(tickX)}" y1="${TITLE_HEIGHT}" y2="${axisTop}" stroke="${COLORS.grid}" stroke-dasharray="2,3"/>`);
+    parts.push(`<text x="${n(tickX)}" y="${axisTop + 16}" font-size="10" text-anchor="${anchor}">${escapeXml(format.format(input.startMs + minute * 60_000))}</text>`);
+  }
+
   parts.push(`<text x="${LEFT}" y="22" font-size="16" font-weight="bold">${escapeXml(input.title ?? 'podpool simulate')}</text>`);
   parts.push(
-    `<text x="${LEFT}" y="42" font-size="12">` +
-      `<tspan fill="${COLORS.demand}">■ reservations</tspan>  <tspan fill="${COLORS.ready}">■ ready pods</tspan>  ` +
+    `<text x="${LEFT}" y="42" font-size="12" xml:space="preserve">` +
+      `<tspan fill="${COLORS.demand}">■ reservations</tspan>  <tspan fill="${COLORS.ready}">■ ready, unreserved pods</tspan>  ` +
       `<tspan fill="${COLORS.warming}">■ warming pods</tspan>  <tspan fill="${COLORS.cold}">| cold reservations</tspan>  (${escapeXml(unit)}; times in ${escapeXml(input.timeZone)})</text>`,
   );
 
@@ -122,17 +137,8 @@ export function renderChart(input: ChartInput): string {
     if (ticks.length > 0) parts.push(`<path d="${ticks.join('')}" fill="none" stroke="${COLORS.cold}" stroke-width="1.5"/>`);
   });
 
-  const axisTop = height - AXIS_HEIGHT;
-  const format = new Intl.DateTimeFormat('en-GB', { timeZone: input.timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  const step = tickMinutes(minutes);
-  for (let minute = 0; minute <= minutes; minute += step) {
-    const tickX = n(minuteX(minute));
-    parts.push(`<line x1="${tickX}" x2="${tickX}" y1="${TITLE_HEIGHT}" y2="${axisTop}" stroke="${COLORS.grid}" stroke-dasharray="2,3"/>`);
-    parts.push(`<text x="${tickX}" y="${axisTop + 16}" font-size="10" text-anchor="middle">${escapeXml(format.format(input.startMs + minute * 60_000))}</text>`);
-  }
-
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +
-    `font-family="Helvetica, Arial, sans-serif" fill="${COLORS.text}">\n${parts.join('\n')}\n</svg>\n`
+    `font-family="${FONT_FAMILY}" fill="${COLORS.text}">\n${parts.join('\n')}\n</svg>\n`
   );
 }

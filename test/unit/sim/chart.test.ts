@@ -49,4 +49,16 @@ describe('renderChart', () => {
     // Three minutes, two policies: ready and warming areas for each, one demand area.
     expect(svg.match(/<polygon/g)).toHaveLength(5);
   });
+
+  it('stays within what resvg renders: presentation attributes, no CSS, a font Linux has', () => {
+    expect(svg).not.toMatch(/<style|style="/);
+    expect(svg).toContain(`font-family="Helvetica, Arial, 'DejaVu Sans', sans-serif"`);
+  });
+
+  it('draws the time grid behind the data and keeps the last time label inside the chart', () => {
+    const day = renderChart({ startMs: Date.parse('2026-01-05T00:00:00Z'), timeZone: 'UTC', demandPerMinute: new Array<number>(24 * 60).fill(1), policies: [] });
+    expect(day.indexOf('stroke-dasharray')).toBeLessThan(day.indexOf('<polygon'));
+    expect(day).toContain('text-anchor="middle">Mon 21:00</text>');
+    expect(day).toContain('text-anchor="end">Tue 00:00</text>');
+  });
 });
