@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { ScalerTls } from '../scaler/grpc-server.js';
 import { PodpoolError } from '../errors.js';
 import { logger } from '../log.js';
 import { defaultIdentity, startOperator } from '../operator.js';
 import type { CertificateSource } from '../serving-certificates.js';
+import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool operator [options]
 
@@ -38,35 +38,28 @@ const list = (value: string | undefined, fallback: string[]): string[] =>
   value === undefined ? fallback : value.split(',').map((v) => v.trim()).filter((v) => v !== '');
 
 export async function operatorCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      kubeconfig: { type: 'string' },
-      namespace: { type: 'string' },
-      'leader-elect': { type: 'string' },
-      identity: { type: 'string' },
-      'metrics-port': { type: 'string' },
-      'scaler-port': { type: 'string' },
-      'webhook-port': { type: 'string' },
-      'reservations-port': { type: 'string' },
-      'tls-secret': { type: 'string' },
-      'webhook-config': { type: 'string' },
-      'service-names': { type: 'string' },
-      'tls-extra-names': { type: 'string' },
-      'cert-dir': { type: 'string' },
-      'scaler-tls-cert-file': { type: 'string' },
-      'scaler-tls-key-file': { type: 'string' },
-      'scaler-tls-client-ca-file': { type: 'string' },
-      'bind-address': { type: 'string' },
-      workers: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const parsed = parseCommand(argv, HELP, {
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string' },
+    'leader-elect': { type: 'string' },
+    identity: { type: 'string' },
+    'metrics-port': { type: 'string' },
+    'scaler-port': { type: 'string' },
+    'webhook-port': { type: 'string' },
+    'reservations-port': { type: 'string' },
+    'tls-secret': { type: 'string' },
+    'webhook-config': { type: 'string' },
+    'service-names': { type: 'string' },
+    'tls-extra-names': { type: 'string' },
+    'cert-dir': { type: 'string' },
+    'scaler-tls-cert-file': { type: 'string' },
+    'scaler-tls-key-file': { type: 'string' },
+    'scaler-tls-client-ca-file': { type: 'string' },
+    'bind-address': { type: 'string' },
+    workers: { type: 'string' },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   const namespace = values.namespace ?? process.env.POD_NAMESPACE ?? 'podpool-system';
   const webhookPort = port(values['webhook-port'], 9443, '--webhook-port');
   const certificates: CertificateSource =

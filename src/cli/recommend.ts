@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { parsePodPool } from '../api/parse.js';
 import type { ReservationHistoryStatus } from '../api/schema.js';
 import { PodpoolError } from '../errors.js';
@@ -12,6 +11,7 @@ import {
   type ReservationHistory,
 } from '../scaling/reservation-history.js';
 import { readDocument } from './files.js';
+import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool recommend --pool FILE [--at ISO-TIME] [--history FILE] [--observed-warmup SECONDS]
 
@@ -43,21 +43,14 @@ function historyFrom(document: unknown, nowMs: number, maxBuckets: number): Rese
 }
 
 export async function recommendCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      pool: { type: 'string' },
-      at: { type: 'string' },
-      history: { type: 'string' },
-      'observed-warmup': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const parsed = parseCommand(argv, HELP, {
+    pool: { type: 'string' },
+    at: { type: 'string' },
+    history: { type: 'string' },
+    'observed-warmup': { type: 'string' },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   if (values.pool === undefined) throw new PodpoolError('InvalidArgument', `--pool is required\n\n${HELP}`);
   const pool = parsePodPool(await readDocument(values.pool));
   const nowMs = values.at === undefined ? Date.now() : parseInstant(values.at, '--at');

@@ -1,8 +1,8 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import { parseArgs } from 'node:util';
 import { POOL_LABEL } from '../api/labels.js';
 import { errorMessage, PodpoolError } from '../errors.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defaultNamespace, loadKubeConfig, reservationsClient } from '../reservations/client-credentials.js';
+import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool release <pod> [<pool>] [-n NAMESPACE] [--server URL]
 
@@ -25,23 +25,20 @@ async function poolOfPod(kubeConfig: ReturnType<typeof loadKubeConfig>, namespac
 }
 
 export async function releaseCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
+  const parsed = parseCommand(
+    argv,
+    HELP,
+    {
       namespace: { type: 'string', short: 'n' },
       pool: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
       ...CONNECTION_OPTIONS,
     },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const [pod, positionalPool, ...extra] = positionals;
-  if (pod === undefined || extra.length > 0) throw new PodpoolError('InvalidArgument', `give a pod name and optionally its pool\n\n${HELP}`);
+    2,
+  );
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
+  const [pod, positionalPool] = positionals;
+  if (pod === undefined) throw new PodpoolError('InvalidArgument', `give a pod name and optionally its pool\n\n${HELP}`);
   if (values.pool !== undefined && positionalPool !== undefined && values.pool !== positionalPool) {
     throw new PodpoolError('InvalidArgument', `the pool is given twice: ${positionalPool} and --pool ${values.pool}`);
   }

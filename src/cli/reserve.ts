@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { PodpoolError } from '../errors.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, defaultNamespace, loadKubeConfig, reservationsClient } from '../reservations/client-credentials.js';
 import { MAX_TTL_SECONDS, MAX_WAIT_SECONDS, parseWait } from '../reservations/request-body.js';
+import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool reserve <pool> [-n NAMESPACE] --user USER [--ttl SECONDS] [--wait 30s] [--server URL]
 
@@ -22,25 +22,22 @@ function parseTtl(value: string | undefined): number | undefined {
 }
 
 export async function reserveCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
+  const parsed = parseCommand(
+    argv,
+    HELP,
+    {
       namespace: { type: 'string', short: 'n' },
       user: { type: 'string' },
       ttl: { type: 'string' },
       wait: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
       ...CONNECTION_OPTIONS,
     },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const [pool, ...extra] = positionals;
-  if (pool === undefined || extra.length > 0) throw new PodpoolError('InvalidArgument', `give exactly one pool name\n\n${HELP}`);
+    1,
+  );
+  if (parsed === undefined) return 0;
+  const { values, positionals } = parsed;
+  const [pool] = positionals;
+  if (pool === undefined) throw new PodpoolError('InvalidArgument', `give exactly one pool name\n\n${HELP}`);
   if (!values.user) throw new PodpoolError('InvalidArgument', `--user is required\n\n${HELP}`);
   const ttlSeconds = parseTtl(values.ttl);
   const waitMs = parseWait(values.wait);

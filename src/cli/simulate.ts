@@ -1,6 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parsePodPool } from '../api/parse.js';
 import { errorMessage, PodpoolError } from '../errors.js';
 import { renderChart } from '../sim/chart.js';
@@ -13,6 +12,7 @@ import { DEFAULT_POLL_SECONDS, DEFAULT_SESSION, DEFAULT_START, DEFAULT_WARMUP } 
 import { describeSweep } from '../sim/sweep.js';
 import { parseTrace } from '../sim/trace.js';
 import { readDocument } from './files.js';
+import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool simulate --pool FILE --trace FILE [options]
 
@@ -60,28 +60,21 @@ async function readText(path: string): Promise<string> {
 }
 
 export async function simulateCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      pool: { type: 'string' },
-      trace: { type: 'string' },
-      start: { type: 'string', default: DEFAULT_START },
-      warmup: { type: 'string', default: DEFAULT_WARMUP },
-      session: { type: 'string', default: DEFAULT_SESSION },
-      policies: { type: 'string', default: POLICY_NAMES.join(',') },
-      poll: { type: 'string', default: String(DEFAULT_POLL_SECONDS) },
-      seed: { type: 'string', default: '1' },
-      sweep: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      chart: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const parsed = parseCommand(argv, HELP, {
+    pool: { type: 'string' },
+    trace: { type: 'string' },
+    start: { type: 'string', default: DEFAULT_START },
+    warmup: { type: 'string', default: DEFAULT_WARMUP },
+    session: { type: 'string', default: DEFAULT_SESSION },
+    policies: { type: 'string', default: POLICY_NAMES.join(',') },
+    poll: { type: 'string', default: String(DEFAULT_POLL_SECONDS) },
+    seed: { type: 'string', default: '1' },
+    sweep: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    chart: { type: 'string' },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   if (values.pool === undefined || values.trace === undefined) throw new PodpoolError('InvalidArgument', '--pool and --trace are required (see podpool simulate --help)');
   const chart = values.chart === undefined ? undefined : { path: values.chart, format: chartFormat(values.chart) };
   if (chart?.format === 'png') await loadPngRenderer(); // a missing renderer fails before the run, too

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { PodpoolError } from '../errors.js';
 import { formatPerMinuteTrace } from '../sim/trace.js';
 import { DEFAULT_PEAK_PER_MINUTE, generateTrace, isTraceShape, TRACE_SHAPES } from '../sim/trace-shapes.js';
+import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool trace --shape ${TRACE_SHAPES.join('|')} [--days N] [--seed S] [--peak R] [--out FILE]
 
@@ -20,22 +20,15 @@ Each minute's count is a Poisson draw around the shape's rate.
   --out FILE   write to FILE instead of standard output`;
 
 export async function traceCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      shape: { type: 'string' },
-      days: { type: 'string', default: '1' },
-      seed: { type: 'string', default: '1' },
-      peak: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const parsed = parseCommand(argv, HELP, {
+    shape: { type: 'string' },
+    days: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '1' },
+    peak: { type: 'string' },
+    out: { type: 'string' },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
   if (values.shape === undefined || !isTraceShape(values.shape)) {
     throw new PodpoolError('InvalidArgument', `--shape must be one of ${TRACE_SHAPES.join(', ')} (see podpool trace --help)`);
   }
