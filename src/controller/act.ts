@@ -1,12 +1,13 @@
 /** The act step: the plan's deletes, creates and label patches, and reserved pods' hand-over. */
 import type { V1Pod } from '@kubernetes/client-node';
-import { RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../api/labels.js';
+import { RESERVED_AT_ANNOTATION, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import type { PodPool } from '../api/schema.js';
 import type { Logger } from '../log.js';
 import { podsCreatedTotal, podsDeletedTotal } from '../metrics.js';
 import type { PodClasses } from '../pool/classify.js';
 import type { Plan } from '../pool/plan.js';
-import { reservedAtMs, type PodView } from '../pool/pod-view.js';
+import type { PodView } from '../pool/pod-view.js';
+import { reservationExpiry } from '../pool/reservation-expiry.js';
 import { podForPool, poolOwnerReference } from './pod-factory.js';
 import type { ReconcileDeps } from './reconcile.js';
 
@@ -50,8 +51,6 @@ export async function act(
 
   // Reserved pods leave the pool's ownership (so deleting the pool or scaling it never removes
   // them) and get a reserved-at time when they were reserved by hand.
-  let nextExpiryMs: number | undefined;
-  const expired: PodView[] = [];
   for (const pod of classes.reserved) {
     const raw = byName.get(pod.name);
     const owned = raw?.metadata?.ownerReferences?.some((ref) => ref.uid === pool.metadata.uid) ?? false;
@@ -62,15 +61,9 @@ export async function act(
       if (needsStamp) metadata.annotations = { [RESERVED_AT_ANNOTATION]: new Date(nowMs).toISOString() };
       await deps.writer.patchPodMetadata(namespace, pod.name, raw?.metadata?.resourceVersion, metadata);
     }
-    const ttl = Number(pod.annotations[RESERVATION_TTL_ANNOTATION]);
-    const reservedAt = reservedAtMs(pod);
-    if (Number.isFinite(ttl) && ttl > 0 && reservedAt !== undefined) {
-      const expiresMs = reservedAt + ttl * 1000;
-      if (expiresMs <= nowMs) expired.push(pod);
-      else nextExpiryMs = Math.min(nextExpiryMs ?? Infinity, expiresMs - nowMs);
-    }
   }
-  acted.nextExpiryMs = nextExpiryMs;
+  const { expired, nextExpiryInMs } = reservationExpiry(classes.reserved, nowMs);
+  acted.nextExpiryMs = nextExpiryInMs;
 
   const deletions = [...plan.delete.map((d) => ({ pod: d.pod, reason: d.reason as string })), ...expired.map((pod) => ({ pod, reason: 'expired' }))];
   await Promise.all(

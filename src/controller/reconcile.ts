@@ -19,6 +19,7 @@ import { encodeHistory } from '../scaling/reservation-history.js';
 import { act } from './act.js';
 import type { Expectations } from './expectations.js';
 import { forgetPool, observeReservations, observeWarmups } from './observe.js';
+import { expireOrphanedReservations } from './orphaned-reservations.js';
 import type { PoolWriter } from './pool-writer.js';
 import { recordMetrics, reference, reportEvents } from './report.js';
 import { buildStatus, statusChanged } from './status.js';
@@ -45,10 +46,11 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
   const name = key.slice(slash + 1);
   const pool = deps.cache.getPool(namespace, name);
   if (pool === undefined) {
-    // Deleted: the garbage collector removes its unreserved pods through their owner references.
+    // Deleted: the garbage collector removes its unreserved pods through their owner references;
+    // its reserved pods stay until their sessions end.
     deps.expectations.forget(key);
     forgetPool(key);
-    return { requeueAfterMs: 0 };
+    return { requeueAfterMs: await expireOrphanedReservations(namespace, name, deps) };
   }
   const log = deps.log.child({ pool: key, generation: pool.metadata.generation });
   const nowMs = deps.now();

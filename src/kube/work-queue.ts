@@ -21,7 +21,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; dueMs: number }>();
   private readonly waiters: Array<(key: string | undefined) => void> = [];
   private shuttingDown = false;
   private tokens: number;
@@ -57,14 +57,19 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;
     if (ms <= 0) return this.add(key);
+    // As client-go's delaying queue: a key waits for the earliest of its requested times.
+    const dueMs = Date.now() + ms;
     const existing = this.timers.get(key);
-    if (existing !== undefined) return;
+    if (existing !== undefined) {
+      if (existing.dueMs <= dueMs) return;
+      clearTimeout(existing.timer);
+    }
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, ms);
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(key, { timer, dueMs });
   }
 
   /** Re-queues a failed key after its per-key backoff or the overall rate limit, whichever is longer. */
@@ -110,7 +115,7 @@ export class WorkQueue {
   /** Stops accepting keys; workers finish what is queued and then get undefined. */
   shutDown(): void {
     this.shuttingDown = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     if (this.queue.length === 0) this.releaseWaiters();
   }

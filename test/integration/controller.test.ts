@@ -197,6 +197,32 @@ describe('the PodPool controller against a real API server and kwok', () => {
     expect(readiness).toContain('podpools: ok');
   }, 150_000);
 
+  it('ends reservations whose TTL passed, also after their PodPool is deleted', async () => {
+    await createPool('ttl', { targetReadyPods: 2 });
+    const names = (await eventually('2 Ready pods', () => readyCount('ttl', 2), 45_000)).map((p) => p.metadata?.name ?? '');
+    const [short, long] = [names[0] ?? '', names[1] ?? ''];
+    const gone = async (name: string): Promise<boolean> => {
+      try {
+        return (await core.readNamespacedPod({ namespace, name })).metadata?.deletionTimestamp !== undefined;
+      } catch (error) {
+        return (error as { code?: number }).code === 404;
+      }
+    };
+    for (const [pod, ttl] of [
+      [short, 2],
+      [long, 12],
+    ] as const) {
+      expect(kubectl(['annotate', 'pod', pod, '-n', namespace, `podpool.dev/reservation-ttl-seconds=${ttl}`]).status).toBe(0);
+      reserveByHand(pod);
+    }
+    await eventually('the 2 s reservation to end', () => gone(short), 20_000);
+    expect(await gone(long)).toBe(false);
+    await custom.deleteNamespacedCustomObject({ ...ref, namespace, name: 'ttl' });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await gone(long)).toBe(false);
+    await eventually('the 12 s reservation to end after its pool is gone', () => gone(long), 30_000);
+  });
+
   it('deleting a PodPool removes its warm pods and keeps the reserved ones', async () => {
     await createPool('gone', { targetReadyPods: 3 });
     const pods = await eventually('3 Ready pods', () => readyCount('gone', 3), 45_000);

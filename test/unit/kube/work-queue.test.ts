@@ -54,6 +54,22 @@ describe('WorkQueue', () => {
     expect(queue.length()).toBe(1);
   });
 
+  it('keeps the earliest of several requested delays for a key, as client-go does', async () => {
+    vi.useFakeTimers();
+    const queue = new WorkQueue();
+    queue.addAfter('a', 15_000);
+    queue.addAfter('a', 2_000);
+    queue.addAfter('a', 5_000);
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(queue.length()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(queue.length()).toBe(1);
+    expect(await queue.get()).toBe('a');
+    queue.done('a');
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(queue.length()).toBe(0);
+  });
+
   it('holds back a burst of failures beyond the overall token bucket', () => {
     vi.useFakeTimers();
     let now = 0;
