@@ -150,6 +150,7 @@ export function simulate(policy: Policy, scenario: Scenario): Outcome {
     }
     waiting.push(index);
     coldReservations += 1;
+    if (policy.kind === 'polled') policy.reservationRefused?.(nowMs);
     const minute = Math.floor(((arrivalsMs[index] as number) - startMs) / MINUTE_MS);
     if (minute >= 0 && minute < scenario.minutes) timeline.coldReservations[minute] = (timeline.coldReservations[minute] ?? 0) + 1;
   }

@@ -18,6 +18,11 @@ function createPodpoolPolicy({ spec, scenario }: PolicySetup): PolledPolicy {
     reservationMade(atMs) {
       history = recordReservations(history, atMs, 1, maxBuckets);
     },
+    // As the operator counts status.unmetReservations: a user turned away is demand at once, and
+    // counts again when served.
+    reservationRefused(atMs) {
+      history = recordReservations(history, atMs, 1, maxBuckets);
+    },
     podWarmedUp(seconds) {
       observedWarmupSeconds = updatedWarmupSeconds(observedWarmupSeconds, [seconds]);
     },

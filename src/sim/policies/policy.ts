@@ -19,6 +19,8 @@ export interface PolledPolicy {
   desiredWarmPods(state: PoolState): number;
   /** A pod was reserved at `atMs` (for a cold reservation: when its pod arrived, as reserved-at records it). */
   reservationMade(atMs: number): void;
+  /** A reservation found no ready pod at `atMs` and waits (podpool's reservation API reports such unmet demand). */
+  reservationRefused?(atMs: number): void;
   podWarmedUp(seconds: number): void;
 }
 

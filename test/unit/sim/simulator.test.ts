@@ -39,6 +39,23 @@ describe('simulate: hand-checked accounting', () => {
     expect(report).toMatchObject({ unreservedPodMinutes: 2, costVsOracle: 1 });
   });
 
+  it('tells a polled policy of each refused reservation when it arrives, and of its reservation when served', () => {
+    const scenario = secondsScenario([0, 10], { session: '100' });
+    const events: string[] = [];
+    const outcome = simulate(
+      {
+        kind: 'polled',
+        desiredWarmPods: () => 0,
+        reservationMade: (atMs) => events.push(`made ${(atMs - START) / 1000}`),
+        reservationRefused: (atMs) => events.push(`refused ${(atMs - START) / 1000}`),
+        podWarmedUp: () => undefined,
+      },
+      scenario,
+    );
+    expect(outcome.coldReservations).toBe(2);
+    expect(events).toEqual(['refused 0', 'refused 10', 'made 60', 'made 75']);
+  });
+
   it('gives the oracle one pod per reservation, ready at the instant it arrives', () => {
     const scenario = secondsScenario([0, 10, 10, 200], { warmup: '45' });
     const outcome = simulate(policyNamed('oracle').create({ spec, scenario }), scenario);
