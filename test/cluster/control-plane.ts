@@ -6,7 +6,7 @@
  * process dies, so an interrupted run leaves no stray process.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -81,8 +81,9 @@ function sweepStaleDirs(): void {
         alive = false;
       }
     }
-    const old = Date.now() - statSync(dir).mtimeMs > 60_000;
-    if (!alive && (Number.isInteger(owner) || old)) rmSync(dir, { recursive: true, force: true });
+    // Only directories a control plane owned: build.sh's work directory shares the prefix but has
+    // no owner.pid, and a build in progress must not lose it.
+    if (Number.isInteger(owner) && !alive) rmSync(dir, { recursive: true, force: true });
   }
 }
 
