@@ -90,6 +90,20 @@ describe('windowTarget', () => {
     }
   });
 
+  it('follows the fall-back day: the repeated hour counts twice, and winter time starts after it', () => {
+    // 2026-10-25 in Berlin: 03:00 CEST -> 02:00 CET, so local 02:00-03:00 lasts two real hours.
+    const repeated = makeSpec({ timeZone: 'Europe/Berlin', timeBasedScaling: [{ hourStart: 2, hourEnd: 3, targetPoolSize: 5 }] });
+    expect(windowTarget(repeated, at('2026-10-24T23:59:00Z'), 0)).toBeUndefined();
+    for (let t = at('2026-10-25T00:00:00Z'); t < at('2026-10-25T02:00:00Z'); t += 5 * MINUTE) {
+      expect(windowTarget(repeated, t, 0)).toMatchObject({ target: 5 });
+    }
+    expect(windowTarget(repeated, at('2026-10-25T02:00:00Z'), 0)).toBeUndefined();
+    // The next morning a 08:00 Berlin window starts at 07:00 UTC, and pre-scaling leads it by the warm-up.
+    expect(windowTarget(spec, at('2026-10-26T06:59:00Z'), 0)).toBeUndefined();
+    expect(windowTarget(spec, at('2026-10-26T07:00:00Z'), 0)).toMatchObject({ target: 40 });
+    expect(windowTarget(spec, at('2026-10-26T06:55:00Z'), 5 * MINUTE)).toMatchObject({ target: 40, preScaled: true });
+  });
+
   it('finds a window that starts and ends within a long lead time', () => {
     const short = makeSpec({ timeBasedScaling: [{ hourStart: 10, hourEnd: 11, targetPoolSize: 7 }] });
     expect(windowTarget(short, at('2026-01-05T09:00:00Z'), 3_600_000)).toMatchObject({ target: 7, preScaled: true });
