@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../../src/api/labels.js';
@@ -23,6 +27,7 @@ describe('reservations against a real API server, with two operator replicas', (
   let replicas: OperatorProcess[] = [];
   let ca: string;
   let userToken: string;
+  let userKubeconfig: string;
   let strangerToken: string;
 
   const call = (replica: OperatorProcess, method: string, path: string, token: string | undefined, body?: unknown): Promise<Answer> =>
@@ -82,7 +87,7 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reserver}
 subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
 `;
     expect(kubectl(['apply', '-f', '-'], { input: rbac }).status).toBe(0);
-    userToken = (await serviceAccountKubeconfig(kc, namespace, 'frontend')).token;
+    ({ token: userToken, path: userKubeconfig } = await serviceAccountKubeconfig(kc, namespace, 'frontend'));
     strangerToken = (await serviceAccountKubeconfig(kc, namespace, 'stranger')).token;
 
     // Replica a fills the pool as leader; then the test takes the lease and starts replica b.
@@ -155,9 +160,42 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
     });
   });
 
-  it('refills the pool once a replica leads, and reserved pods survive a scale to 0 and the PodPool deletion', async () => {
+  /** `podpool reserve` and `podpool release` as a user runs them: the kubeconfig user's token, the server's CA. */
+  const reserveAndReleaseWithTheCli = async (): Promise<void> => {
+    const caFile = join(tmpdir(), `podpool-resv-ca-${namespace}.crt`);
+    writeFileSync(caFile, ca);
+    const podpool = (...args: string[]) =>
+      spawnSync('node_modules/.bin/node', ['--import', 'tsx', 'src/cli/main.ts', ...args, '-n', namespace, '--ca-file', caFile], {
+        encoding: 'utf8',
+        env: { ...process.env, KUBECONFIG: userKubeconfig, PODPOOL_RESERVATIONS_URL: `https://127.0.0.1:${replicas[1]?.reservationsPort}` },
+        timeout: 30_000,
+      });
+    const reserved = podpool('reserve', 'sandboxes', '--user', 'cli-user', '--ttl', '600');
+    expect(reserved.stderr).toBe('');
+    expect(reserved.status).toBe(0);
+    const reservation = JSON.parse(reserved.stdout) as { pod: string; user: string; ttlSeconds: number };
+    expect(reservation).toMatchObject({ user: 'cli-user', ttlSeconds: 600 });
+    const pod = await core.readNamespacedPod({ namespace, name: reservation.pod });
+    expect(pod.metadata?.labels?.[STATE_LABEL]).toBe('reserved');
+    expect(pod.metadata?.annotations?.[RESERVED_BY_ANNOTATION]).toBe('cli-user');
+
+    // The frontend may not read pods, so the CLI cannot look the pool up from the pod: it says so.
+    const withoutPool = podpool('release', reservation.pod);
+    expect(withoutPool.status).toBe(1);
+    expect(withoutPool.stderr).toMatch(/give the pool/);
+    const released = podpool('release', reservation.pod, 'sandboxes');
+    expect(released.stderr).toBe('');
+    expect(released.status).toBe(0);
+    expect(JSON.parse(released.stdout)).toMatchObject({ pod: reservation.pod, released: true });
+    const again = podpool('release', reservation.pod, 'sandboxes');
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/NotFound|not found/i);
+  };
+
+  it('refills the pool once a replica leads, serves podpool reserve/release, and reserved pods survive a scale to 0 and the PodPool deletion', async () => {
     await kc.makeApiClient(CoordinationV1Api).deleteNamespacedLease({ name: 'podpool-controller', namespace: leaseNamespace });
     await eventually('the pool to refill', async () => (await warmReady()).length === POOL_SIZE, 90_000);
+    await reserveAndReleaseWithTheCli();
     // The leader counted the turned-away callers as demand, beside the served ones it still sees
     // (49 or 50: the released pod may be gone before the leader first looks).
     const pool = (await custom.getNamespacedCustomObject({ ...ref, namespace, name: 'sandboxes' })) as PodPool;
