@@ -9,7 +9,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 // Controller
 export const reconcileTotal = new Counter({
   name: 'podpool_reconcile_total',
-  help: 'Reconciles by outcome (success, error, requeue).',
+  help: 'Reconciles by outcome (success, error, conflict: a status write lost a resourceVersion race and is retried).',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });

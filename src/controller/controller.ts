@@ -2,7 +2,7 @@
  * The PodPool controller loop: cache changes enqueue the pool's key; workers reconcile keys one
  * at a time per key; failures retry with backoff; every pool is resynced periodically (the
  * engine's answer moves with time even when nothing in the cluster changes). Runs only on the
- * leader; stop() drains the queue.
+ * leader; stop() drains the queue on shutdown and drops it when leadership is lost.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { apiStatus } from '../kube/api-status.js';
@@ -22,9 +22,13 @@ export interface ControllerOptions {
 
 let reconcileCounter = 0;
 
+/** Kept well inside a pod's 30 s termination grace, so the lease is still released in time. */
+export const DRAIN_TIMEOUT_MS = 10_000;
+
 export class PodPoolController {
   private queue: WorkQueue | undefined;
   private workers: Promise<void>[] = [];
+  private stopping: Promise<void> | undefined;
   private readonly deps: ReconcileDeps;
   private readonly workerCount: number;
 
@@ -46,6 +50,12 @@ export class PodPoolController {
 
   start(): void {
     if (this.queue !== undefined) return;
+    // Leadership came back while the last term's reconciles were still finishing: wait for them,
+    // so no key is ever reconciled by two workers at once.
+    if (this.stopping !== undefined) {
+      void this.stopping.then(() => this.start());
+      return;
+    }
     const queue = new WorkQueue();
     this.queue = queue;
     for (const pool of this.cache.listPools()) queue.add(`${pool.metadata.namespace}/${pool.metadata.name}`);
@@ -53,15 +63,28 @@ export class PodPoolController {
     this.log.info({ workers: this.workerCount }, 'controller started');
   }
 
-  /** Stops taking new work and waits for reconciles in progress and keys already queued. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking new work and waits for the reconciles in progress. With `drain` (a graceful
+   * shutdown, still holding the lease) keys already queued are reconciled first, for at most
+   * `drainTimeoutMs`; without it (leadership lost: another replica acts now) they are dropped.
+   */
+  async stop(options: { drain?: boolean; drainTimeoutMs?: number } = {}): Promise<void> {
     const queue = this.queue;
-    if (queue === undefined) return;
+    if (queue === undefined) return this.stopping;
     this.queue = undefined;
+    const drain = options.drain ?? true;
     queue.shutDown();
-    await Promise.all(this.workers);
+    if (!drain) queue.dropQueued();
+    const workers = this.workers;
     this.workers = [];
-    this.log.info('controller stopped');
+    let timer: NodeJS.Timeout | undefined;
+    if (drain) timer = setTimeout(() => queue.dropQueued(), options.drainTimeoutMs ?? DRAIN_TIMEOUT_MS);
+    this.stopping = Promise.all(workers).then(() => {
+      clearTimeout(timer);
+      this.stopping = undefined;
+      this.log.info({ drained: drain }, 'controller stopped');
+    });
+    return this.stopping;
   }
 
   private async work(queue: WorkQueue): Promise<void> {

@@ -1,6 +1,7 @@
 /** The observe step: reservations and warm-ups seen in the pool's pods since the last reconcile. */
 import type { PodPool } from '../api/schema.js';
 import type { PodClasses } from '../pool/classify.js';
+import type { PodView } from '../pool/pod-view.js';
 import { newReservations, updatedWarmupSeconds } from '../pool/reservation-events.js';
 import { maxHistoryBuckets } from '../scaling/pool-recommendation.js';
 import { decodeHistory, recordReservations } from '../scaling/reservation-history.js';
@@ -46,16 +47,23 @@ export function unmetSinceObserved(unmet: number | undefined, observed: number |
   return { count: Math.max(0, unmet - since), observed: unmet };
 }
 
+/** Longer than any warm-up a spec may declare: a pod that took this long was not warming. */
+export const MAX_WARMUP_SAMPLE_SECONDS = 3600;
+
+/**
+ * Samples each pod's first time to Ready once. A pod stays sampled while it exists in any state,
+ * so one that drops to NotReady and comes back is not measured again from its creation.
+ */
 export function observeWarmups(key: string, pool: PodPool, classes: PodClasses): number | undefined {
-  let sampled = sampledWarmups.get(key);
-  if (sampled === undefined) sampledWarmups.set(key, (sampled = new Set()));
+  const sampled = sampledWarmups.get(key) ?? new Set<string>();
   const samples: number[] = [];
-  const current = new Set<string>();
   for (const pod of classes.ready) {
-    current.add(pod.name);
     if (sampled.has(pod.name) || pod.readySinceMs === undefined || pod.createdMs === 0) continue;
-    samples.push((pod.readySinceMs - pod.createdMs) / 1000);
+    sampled.add(pod.name);
+    const seconds = (pod.readySinceMs - pod.createdMs) / 1000;
+    if (seconds <= MAX_WARMUP_SAMPLE_SECONDS) samples.push(seconds);
   }
-  sampledWarmups.set(key, current);
+  const alive = new Set(Object.values(classes).flatMap((pods: PodView[]) => pods.map((pod) => pod.name)));
+  sampledWarmups.set(key, new Set([...sampled].filter((name) => alive.has(name))));
   return updatedWarmupSeconds(pool.status?.observedWarmupSeconds, samples);
 }

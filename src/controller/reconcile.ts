@@ -21,7 +21,7 @@ import type { Expectations } from './expectations.js';
 import { forgetPool, observeReservations, observeWarmups } from './observe.js';
 import { expireOrphanedReservations } from './orphaned-reservations.js';
 import type { PoolWriter } from './pool-writer.js';
-import { recordMetrics, reference, reportEvents } from './report.js';
+import { forgetMetrics, recordMetrics, reference, reportEvents, reportProblems } from './report.js';
 import { buildStatus, statusChanged } from './status.js';
 
 export const RESYNC_MS = 15_000;
@@ -50,6 +50,7 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
     // its reserved pods stay until their sessions end.
     deps.expectations.forget(key);
     forgetPool(key);
+    forgetMetrics(namespace, name);
     return { requeueAfterMs: await expireOrphanedReservations(namespace, name, deps) };
   }
   const log = deps.log.child({ pool: key, generation: pool.metadata.generation });
@@ -105,7 +106,8 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
     problems: [...problems, ...notices],
     nowIso: new Date(nowMs).toISOString(),
   });
-  reportEvents(pool, recommendation, acted, clampedTo ?? recommendation.limitedBy, deps);
+  reportEvents(pool, recommendation, acted, pool.spec.replicas === undefined ? recommendation.limitedBy : clampedTo, deps);
+  reportProblems(pool, problems, deps);
   recordMetrics(namespace, name, classes, recommendation);
   if (statusChanged(pool.status, status)) {
     try {

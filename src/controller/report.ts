@@ -18,8 +18,8 @@ export function reportEvents(pool: PodPool, r: Recommendation, acted: Acted, lim
   if (acted.created > 0) deps.events.record(ref, 'Normal', 'ScaledUp', `created ${acted.created} pods: ${r.reason}`);
   if (acted.deletedSurplus > 0) deps.events.record(ref, 'Normal', 'ScaledDown', `deleted ${acted.deletedSurplus} surplus pods: ${r.reason}`);
   const wasSpike = conditionOf(pool.status?.conditions, 'ScalingActive')?.reason === 'SpikeMode';
-  if (pool.spec.replicas === undefined && r.mode === 'spike' && !wasSpike) deps.events.record(ref, 'Normal', 'SpikeModeEntered', r.reason);
-  if (pool.spec.replicas === undefined && r.mode !== 'spike' && wasSpike) deps.events.record(ref, 'Normal', 'SpikeModeLeft', r.reason);
+  if (r.mode === 'spike' && !wasSpike) deps.events.record(ref, 'Normal', 'SpikeModeEntered', r.reason);
+  if (r.mode !== 'spike' && wasSpike) deps.events.record(ref, 'Normal', 'SpikeModeLeft', r.reason);
   const wasLimited = conditionOf(pool.status?.conditions, 'ScalingLimited')?.status === 'True';
   if (limitedBy !== undefined && !wasLimited) deps.events.record(ref, 'Warning', 'ScalingLimited', `clamped to ${limitedBy}`);
 }
@@ -31,4 +31,23 @@ export function recordMetrics(namespace: string, pool: string, classes: PodClass
   poolPods.set({ namespace, pool, state: 'ready' }, classes.ready.length);
   poolPods.set({ namespace, pool, state: 'warming' }, classes.warming.length);
   poolPods.set({ namespace, pool, state: 'reserved' }, classes.reserved.length);
+}
+
+/** A deleted pool's series go with it, so dashboards do not show a ghost pool. */
+export function forgetMetrics(namespace: string, pool: string): void {
+  poolDesiredReplicas.remove({ namespace, pool });
+  poolVelocity.remove({ namespace, pool });
+  poolAcceleration.remove({ namespace, pool });
+  for (const state of ['ready', 'warming', 'reserved']) poolPods.remove({ namespace, pool, state });
+}
+
+/** One Warning event per kind of failure in this reconcile (PodCreateFailed, PodDeleteFailed, ...). */
+export function reportProblems(pool: PodPool, problems: readonly string[], deps: ReconcileDeps): void {
+  const byReason = new Map<string, string[]>();
+  for (const problem of problems) {
+    const colon = problem.indexOf(': ');
+    const reason = colon > 0 ? problem.slice(0, colon) : 'ReconcileFailed';
+    byReason.set(reason, [...(byReason.get(reason) ?? []), colon > 0 ? problem.slice(colon + 2) : problem]);
+  }
+  for (const [reason, details] of byReason) deps.events.record(reference(pool), 'Warning', reason, details.join('; '));
 }

@@ -39,14 +39,15 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
     ready >= facts.wanted
       ? { type: 'Ready', status: 'True', reason: 'PoolReady', message: `${ready} ready pods for ${facts.wanted} wanted` }
       : { type: 'Ready', status: 'False', reason: 'Warming', message: `${ready} of ${facts.wanted} wanted pods ready, ${warming} warming` },
-    external
-      ? {
-          type: 'ScalingActive',
-          status: 'True',
-          reason: 'ExternalReplicas',
-          message: `spec.replicas=${pool.spec.replicas} set through /scale; the engine recommends ${r.desiredReplicas} (${r.reason})`,
-        }
-      : { type: 'ScalingActive', status: 'True', reason: r.mode === 'spike' ? 'SpikeMode' : 'NormalMode', message: r.reason },
+    {
+      type: 'ScalingActive',
+      status: 'True',
+      // The engine's mode either way, so spike mode shows (and raises events) under KEDA too.
+      reason: r.mode === 'spike' ? 'SpikeMode' : 'NormalMode',
+      message: external
+        ? `spec.replicas=${pool.spec.replicas} (set through /scale) decides the warm count; the engine recommends ${r.desiredReplicas}: ${r.reason}`
+        : r.reason,
+    },
     limitedBy !== undefined
       ? {
           type: 'ScalingLimited',

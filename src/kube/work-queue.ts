@@ -120,6 +120,15 @@ export class WorkQueue {
     if (this.queue.length === 0) this.releaseWaiters();
   }
 
+  /** Drops every queued key (and re-runs owed to keys in progress); reconciles in progress finish. */
+  dropQueued(): void {
+    this.queue.length = 0;
+    this.queued.clear();
+    this.dirty.clear();
+    workQueueDepth.set(0);
+    if (this.shuttingDown && this.processing.size === 0) this.releaseWaiters();
+  }
+
   private releaseWaiters(): void {
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
   }

@@ -1,10 +1,20 @@
 /** The reservation writes against the API server: a guarded merge patch, a read, a uid-guarded delete. */
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../api/labels.js';
 import { apiStatus } from '../kube/api-status.js';
 import { errorMessage, PodpoolError } from '../errors.js';
 import { reservationPatch, type ReservationPodWriter, type ReservationWrite, type ReservationWriteResult } from './reserve.js';
 
 export const RESERVATIONS_FIELD_MANAGER = 'podpool-reservations';
+
+function isThisReservation(pod: V1Pod, write: ReservationWrite): boolean {
+  const annotations = pod.metadata?.annotations ?? {};
+  return (
+    pod.metadata?.labels?.[STATE_LABEL] === 'reserved' &&
+    annotations[RESERVED_BY_ANNOTATION] === write.user &&
+    annotations[RESERVED_AT_ANNOTATION] === write.reservedAt
+  );
+}
 
 type PodApi = Pick<CoreV1Api, 'patchNamespacedPod' | 'readNamespacedPod' | 'deleteNamespacedPod'>;
 
@@ -34,7 +44,14 @@ export class KubeReservationPodWriter implements ReservationPodWriter {
       const status = apiStatus(error);
       if (status === 409) return { kind: 'conflict' };
       if (status === 404) return { kind: 'gone' };
-      throw writeFailure(`reserving pod ${write.namespace}/${write.podName}`, error);
+      const failure = writeFailure(`reserving pod ${write.namespace}/${write.podName}`, error);
+      // No answer, or a server error: the patch may have landed all the same. If it did, it is
+      // this reservation (same user, same reserved-at), and the caller must get it, not a 503.
+      if (status === undefined || status >= 500) {
+        const landed = await this.read(write.namespace, write.podName).catch(() => undefined);
+        if (landed !== undefined && isThisReservation(landed, write)) return { kind: 'reserved', pod: landed };
+      }
+      throw failure;
     }
   }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PodPool, PodPoolStatus } from '../../../src/api/schema.js';
-import { observeReservations, unmetSinceObserved } from '../../../src/controller/observe.js';
+import { forgetPool, observeReservations, observeWarmups, unmetSinceObserved } from '../../../src/controller/observe.js';
 import { classifyPods } from '../../../src/pool/classify.js';
+import type { PodView } from '../../../src/pool/pod-view.js';
 import { totalReservations } from '../../../src/scaling/reservation-history.js';
 import { at, makeSpec } from '../support/spec.js';
 
@@ -42,5 +43,35 @@ describe('unmet reservations', () => {
     };
     const second = observeReservations(pool(status), classifyPods([], 'h'), NOW + 1000);
     expect(totalReservations(second.history)).toBe(5);
+  });
+});
+
+describe('observed warm-up', () => {
+  const created = NOW - 120_000;
+  const pod = (name: string, ready: boolean, readySinceMs?: number): PodView => ({
+    name,
+    labels: { 'podpool.dev/pool': 'p', 'podpool.dev/state': ready ? 'ready' : 'warming', 'podpool.dev/template-hash': 'h' },
+    annotations: {},
+    createdMs: created,
+    phase: 'Running',
+    ready,
+    readySinceMs,
+  });
+
+  it('samples a pod once, and not again when it flaps to NotReady and back', () => {
+    const key = 'n/flap';
+    const first = observeWarmups(key, pool({}), classifyPods([pod('a', true, created + 30_000)], 'h'));
+    expect(first).toBe(30);
+    observeWarmups(key, pool({ observedWarmupSeconds: first }), classifyPods([pod('a', false)], 'h'));
+    const again = observeWarmups(key, pool({ observedWarmupSeconds: first }), classifyPods([pod('a', true, NOW)], 'h'));
+    expect(again).toBe(30);
+    forgetPool(key);
+  });
+
+  it('ignores a time to Ready longer than any warm-up a spec may declare', () => {
+    const key = 'n/slow';
+    const old: PodView = { ...pod('old', true, NOW), createdMs: NOW - 2 * 3_600_000 };
+    expect(observeWarmups(key, pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toBe(40);
+    forgetPool(key);
   });
 });

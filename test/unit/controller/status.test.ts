@@ -57,7 +57,7 @@ describe('status', () => {
     const limited = buildStatus({ ...facts({ ...pool, spec: { ...pool.spec, replicas: 500 } }), replicasClampedTo: 'maxPoolSize', problems: ['PodCreateFailed: quota'] });
     const byType = Object.fromEntries((limited.conditions ?? []).map((c) => [c.type, c]));
     expect(byType.ScalingLimited).toMatchObject({ status: 'True', reason: 'TooManyReplicas' });
-    expect(byType.ScalingActive).toMatchObject({ reason: 'ExternalReplicas' });
+    expect(byType.ScalingActive).toMatchObject({ reason: 'NormalMode', message: expect.stringMatching(/^spec.replicas=500 \(set through \/scale\) decides the warm count; the engine recommends \d+: /) });
     expect(byType.Degraded).toMatchObject({ status: 'True', reason: 'PodCreateFailed', message: 'PodCreateFailed: quota' });
     expect(limited.selector).toBe('podpool.dev/pool=p,podpool.dev/state in (ready,warming)');
   });

@@ -53,6 +53,8 @@ export class FakeCluster implements ReservationPodSource, ReservationPodWriter {
   writes: ReservationWrite[] = [];
   deletes: string[] = [];
   failNextWrite: Error | undefined;
+  /** Resolved by the test to let the next reservation write finish (a slow API server). */
+  holdNextWrite: Promise<void> | undefined;
 
   constructor(poolNames: string[] = [POOL]) {
     for (const name of poolNames) this.addPool(name);
@@ -107,6 +109,9 @@ export class FakeCluster implements ReservationPodSource, ReservationPodWriter {
   // ReservationPodWriter
   async reserve(write: ReservationWrite): Promise<ReservationWriteResult> {
     await Promise.resolve();
+    const hold = this.holdNextWrite;
+    this.holdNextWrite = undefined;
+    if (hold !== undefined) await hold;
     this.writes.push(write);
     if (this.failNextWrite) {
       const error = this.failNextWrite;

@@ -41,6 +41,27 @@ describe('KubeReservationPodWriter', () => {
     await expect(new KubeReservationPodWriter(podApi(403).api).reserve(WRITE)).rejects.toMatchObject({ code: 'Internal' });
   });
 
+  it('reads back a write whose answer was lost, and hands over the pod if the write landed', async () => {
+    const landed = {
+      metadata: {
+        name: 'p',
+        labels: { 'podpool.dev/state': 'reserved' },
+        annotations: { 'podpool.dev/reserved-by': 'alice', 'podpool.dev/reserved-at': WRITE.reservedAt },
+      },
+    };
+    const api = (readBack: unknown) =>
+      ({
+        patchNamespacedPod: async () => Promise.reject(new TypeError('fetch failed: socket hang up')),
+        readNamespacedPod: async () => readBack,
+        deleteNamespacedPod: async () => ({}),
+      }) as unknown as Pick<CoreV1Api, 'patchNamespacedPod' | 'readNamespacedPod' | 'deleteNamespacedPod'>;
+    expect(await new KubeReservationPodWriter(api(landed)).reserve(WRITE)).toEqual({ kind: 'reserved', pod: landed });
+    const someoneElse = structuredClone(landed);
+    someoneElse.metadata.annotations['podpool.dev/reserved-by'] = 'bob';
+    await expect(new KubeReservationPodWriter(api(someoneElse)).reserve(WRITE)).rejects.toMatchObject({ code: 'Unavailable' });
+    await expect(new KubeReservationPodWriter(api({ metadata: { name: 'p', labels: {} } })).reserve(WRITE)).rejects.toMatchObject({ code: 'Unavailable' });
+  });
+
   it('deletes only the pod with the reserved uid', async () => {
     const { api, calls } = podApi();
     expect(await new KubeReservationPodWriter(api).delete('team-a', 'p', 'uid-1')).toBe('deleted');

@@ -160,6 +160,25 @@ describe('POST reservations', () => {
     expect(late.status).toBe(503);
   });
 
+  it('undoes a reservation whose client went away before the answer', async () => {
+    cluster.put(readyPod('pod-a'));
+    let finishWrite!: () => void;
+    cluster.holdNextWrite = new Promise((resolve) => (finishWrite = resolve));
+    const client = new AbortController();
+    const pending = fetch(`${url}${BASE}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'u' }),
+      signal: client.signal,
+    }).catch(() => undefined);
+    await expect.poll(() => cluster.writes.length === 0 && cluster.holdNextWrite === undefined).toBe(true);
+    client.abort();
+    await pending;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    finishWrite();
+    await expect.poll(() => cluster.deletes).toEqual(['pod-a']);
+  });
+
   it('gives up waiting after the wait and reserves nothing', async () => {
     const response = await call('POST', `${BASE}?wait=100ms`, { body: { user: 'u' } });
     await expectError(response, 503, 'Unavailable', /within the wait/);
