@@ -155,6 +155,10 @@ describe('the PodPool controller against a real API server and kwok', () => {
       expect(await holder()).toBe('op-a2');
       await createPool('ha', { targetReadyPods: 4 });
       await eventually('4 Ready pods', () => readyCount('ha', 4), 45_000);
+      // The standby serves metrics but has reconciled nothing and says it does not lead.
+      const standby = await (await fetch(`http://127.0.0.1:${second.metricsPort}/metrics`)).text();
+      expect(standby).toMatch(/^podpool_leader 0$/m);
+      expect(standby).not.toMatch(/^podpool_reconcile_total\{[^}]*\} [1-9]/m);
       const killedAt = Date.now();
       await operator.kill();
       await eventually('op-b to take the lease', async () => (await holder()) === 'op-b', 25_000);
