@@ -149,7 +149,7 @@ export const PodPoolStatusSchema = Type.Object({
   desiredReplicas: Type.Optional(Type.Integer({ minimum: 0, description: "The engine's recommendation, also served to KEDA." })),
   currentVelocity: Type.Optional(Type.Number({ description: 'Reservations per minute.' })),
   currentAcceleration: Type.Optional(Type.Number({ description: 'Reservations per minute, per minute.' })),
-  observedWarmupSeconds: Type.Optional(Type.Number({ minimum: 0, description: 'Recent median time from pod creation to Ready.' })),
+  observedWarmupSeconds: Type.Optional(Type.Number({ minimum: 0, description: 'Time from pod creation to first Ready: a moving average weighted to recent pods (each pod sampled once).' })),
   totalReservations: Type.Optional(Type.Integer({ minimum: 0 })),
   lastReservationTime: Type.Optional(
     Type.String({ format: 'date-time', description: 'reserved-at of the newest reservation counted into the history (so none is counted twice).' }),
