@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { PodPoolController } from './controller/controller.js';
 import { delay } from './kube/backoff.js';
+import { isLeader } from './metrics.js';
 import { ClusterCache } from './kube/cache.js';
 import { KubeEventRecorder } from './kube/events.js';
 import { LeaderElector } from './kube/leader-election.js';
@@ -19,7 +20,7 @@ import { scalerHttpRouter } from './scaler/http-routes.js';
 import { ScalerService } from './scaler/service.js';
 import { closeServer, listen, metricsAndHealthApp } from './server.js';
 import { startServingCertificates, type CertificateSource, type ServingCertificates } from './serving-certificates.js';
-import { ReloadableHttpsServer, webhookApp } from './webhook/index.js';
+import { KubeLivePoolReader, ReloadableHttpsServer, webhookApp } from './webhook/index.js';
 import express from 'express';
 
 export interface OperatorConfig {
@@ -83,7 +84,9 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   let webhookServer: ReloadableHttpsServer | undefined;
   let reservationsServer: ReloadableHttpsServer | undefined;
   if (config.webhookPort > 0) {
-    webhookServer = new ReloadableHttpsServer(webhookApp({ pools: cache, log: log.child({ role: 'webhook' }) }));
+    webhookServer = new ReloadableHttpsServer(
+      webhookApp({ pools: cache, livePools: KubeLivePoolReader.fromKubeConfig(kubeConfig), log: log.child({ role: 'webhook' }) }),
+    );
     httpsServers.push(webhookServer);
   }
   let unmetDemand: UnmetDemandRecorder | undefined;
@@ -119,13 +122,14 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
         name: config.leaseName,
         identity: config.identity,
         onStartedLeading: () => controller.start(),
-        onStoppedLeading: () => void controller.stop(),
+        onStoppedLeading: () => void controller.stop({ drain: false }),
       },
       log.child({ role: 'leader-election' }),
     );
     elector.start();
   } else {
     controller.start();
+    isLeader.set(1);
   }
   log.info({ identity: config.identity, metricsPort: config.metricsPort, leaderElect: config.leaderElect }, 'operator started');
 

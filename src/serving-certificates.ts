@@ -7,10 +7,21 @@
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from './log.js';
 import { CertificateDirectory, SecretCertificateRotation, serviceDnsNames, type PemPair } from './webhook/index.js';
-import type { CertificateTarget } from './webhook/certificates.js';
+import type { CertificateOptions, CertificateTarget } from './webhook/certificates.js';
 
 export type CertificateSource =
-  | { kind: 'secret'; secretName: string; namespace: string; webhookConfigurationName?: string | undefined; serviceNames: string[]; extraNames: string[] }
+  | {
+      kind: 'secret';
+      secretName: string;
+      namespace: string;
+      webhookConfigurationName?: string | undefined;
+      serviceNames: string[];
+      extraNames: string[];
+      /** Lifetimes of the CA and serving certificate (defaults: 5 years, 90 days). */
+      lifetimes?: CertificateOptions | undefined;
+      /** How often the Secret is checked for renewal (default: hourly). */
+      checkIntervalMs?: number | undefined;
+    }
   | { kind: 'directory'; directory: string };
 
 export interface ServingCertificates {
@@ -46,6 +57,8 @@ export async function startServingCertificates(
     webhookConfigurationName: source.webhookConfigurationName,
     identity: { dnsNames: names.filter((n) => !IPV4.test(n)), ipAddresses: names.filter((n) => IPV4.test(n)) },
     target,
+    certificateOptions: source.lifetimes,
+    checkIntervalMs: source.checkIntervalMs,
     log,
   });
   await rotation.check();

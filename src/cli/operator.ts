@@ -4,6 +4,7 @@ import { PodpoolError } from '../errors.js';
 import { logger } from '../log.js';
 import { defaultIdentity, startOperator } from '../operator.js';
 import type { CertificateSource } from '../serving-certificates.js';
+import { certificateTiming } from '../webhook/certificate-settings.js';
 import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool operator [options]
@@ -21,6 +22,10 @@ Runs the controller (leader only), the KEDA scaler, the admission webhook and th
   --webhook-config NAME     MutatingWebhookConfiguration whose caBundle the operator keeps current (default podpool)
   --service-names A,B       Services the serving certificate covers (default podpool-webhook,podpool-reservations)
   --tls-extra-names A,B     extra DNS names or IPv4 addresses for the certificate (e.g. 127.0.0.1)
+  --cert-validity D         lifetime of the operator-made serving certificate (default 90d; units ms, s, m, h, d)
+  --ca-validity D           lifetime of the operator-made CA (default 1825d; at least --cert-validity)
+  --cert-check-interval D   how often the Secret is checked for renewal (default 1h, at most a sixth of --cert-validity);
+                            certificates renew once a third of their life is left
   --scaler-tls-cert-file F  serve the scaler's gRPC over TLS with this certificate (and --scaler-tls-key-file)
   --scaler-tls-client-ca-file F  require client certificates signed by this CA (mutual TLS)
   --cert-dir DIR            serve tls.crt/tls.key from DIR (cert-manager) instead of the Secret
@@ -51,6 +56,9 @@ export async function operatorCommand(argv: string[]): Promise<number> {
     'webhook-config': { type: 'string' },
     'service-names': { type: 'string' },
     'tls-extra-names': { type: 'string' },
+    'cert-validity': { type: 'string' },
+    'ca-validity': { type: 'string' },
+    'cert-check-interval': { type: 'string' },
     'cert-dir': { type: 'string' },
     'scaler-tls-cert-file': { type: 'string' },
     'scaler-tls-key-file': { type: 'string' },
@@ -62,6 +70,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
   const { values } = parsed;
   const namespace = values.namespace ?? process.env.POD_NAMESPACE ?? 'podpool-system';
   const webhookPort = port(values['webhook-port'], 9443, '--webhook-port');
+  const timing = certificateTiming({ certValidity: values['cert-validity'], caValidity: values['ca-validity'], checkInterval: values['cert-check-interval'] });
   const certificates: CertificateSource =
     values['cert-dir'] !== undefined
       ? { kind: 'directory', directory: values['cert-dir'] }
@@ -72,6 +81,8 @@ export async function operatorCommand(argv: string[]): Promise<number> {
           webhookConfigurationName: webhookPort > 0 ? (values['webhook-config'] ?? 'podpool') : undefined,
           serviceNames: list(values['service-names'], ['podpool-webhook', 'podpool-reservations']),
           extraNames: list(values['tls-extra-names'], []),
+          lifetimes: timing.lifetimes,
+          checkIntervalMs: timing.checkIntervalMs,
         };
   let scalerTls: ScalerTls | undefined;
   if (values['scaler-tls-cert-file'] !== undefined || values['scaler-tls-key-file'] !== undefined) {

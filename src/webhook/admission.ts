@@ -15,7 +15,8 @@
  *   the controller repairs labels of pool pods admitted without the webhook.
  * - A pool that does not exist in the pod's namespace: denied, naming the pool, so a typo in the
  *   label surfaces at once (kubectl, or the owning controller's FailedCreate event) instead of as
- *   a pod no pool ever manages.
+ *   a pod no pool ever manages. The cache may lag the API server by a moment, so such a denial
+ *   carries `unknownPool` and is confirmed by the API server before it is sent (confirmAdmission).
  * - Otherwise: allowed with a patch stamping pool, state=warming, template hash and the pool's
  *   podTemplate labels; no patch when they are already right.
  */
@@ -34,6 +35,8 @@ export interface AdmissionDecision {
   warnings?: string[];
   /** namespace/name of the pool the pod names, when it names one. */
   pool?: string;
+  /** Set on a denial for a pool the cache does not hold: only the API server can confirm it. */
+  unknownPool?: { namespace: string; name: string };
 }
 
 /** Kubernetes' own code for a webhook denial; kubectl shows it as "Forbidden". */
@@ -45,7 +48,7 @@ function isPodPoolOwner(reference: { apiVersion: string; kind: string }): boolea
   return reference.kind === KIND && reference.apiVersion.startsWith(`${API_GROUP}/`);
 }
 
-/** The pool a pod names through its label or a PodPool owner reference (the objectSelector only routes labelled pods here, but an owner is honoured too). */
+/** The pool a pod names through its label or a PodPool owner reference (the two the configuration's matchConditions route here). */
 function poolNameOf(pod: AdmittedPod): PoolName {
   const labelled = pod.metadata?.labels?.[POOL_LABEL];
   const owners = [...new Set((pod.metadata?.ownerReferences ?? []).filter(isPodPoolOwner).map((owner) => owner.name))];
@@ -96,6 +99,7 @@ export function decideAdmission(request: AdmissionRequest, pools: PodPoolReader)
       outcome: 'denied',
       pool,
       reason: `PodPool ${pool} does not exist: create the pool first, or remove the ${POOL_LABEL} label from pod ${podDescription(request)}`,
+      unknownPool: { namespace, name: poolName.name },
     };
   }
   const patch = poolPodPatch(pod, found);

@@ -20,6 +20,7 @@ import {
   type RenewalDecision,
   type ServingIdentity,
 } from './certificates.js';
+import { caBundleChange } from './trust-bundle.js';
 
 /** Secret keys: tls.crt/tls.key as in a kubernetes.io/tls Secret (and cert-manager), plus the CA and the trust bundle. */
 export const SECRET_KEYS = {
@@ -32,6 +33,9 @@ export const SECRET_KEYS = {
 
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'podpool', 'app.kubernetes.io/component': 'webhook' };
 const MAX_ATTEMPTS = 3;
+
+export type SecretApi = Pick<CoreV1Api, 'readNamespacedSecret' | 'createNamespacedSecret' | 'replaceNamespacedSecret'>;
+export type CaBundleApi = Pick<AdmissionregistrationV1Api, 'readMutatingWebhookConfiguration' | 'patchMutatingWebhookConfiguration'>;
 
 export interface SecretRef {
   namespace: string;
@@ -76,7 +80,7 @@ export function bundleFromSecret(secret: V1Secret): CertificateBundle | undefine
   return { serving: { certPem, keyPem }, authority: { certPem: authorityCertPem, keyPem: authorityKeyPem }, trustBundlePem };
 }
 
-async function readSecret(core: CoreV1Api, ref: SecretRef): Promise<V1Secret | undefined> {
+async function readSecret(core: SecretApi, ref: SecretRef): Promise<V1Secret | undefined> {
   try {
     return await core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace });
   } catch (error) {
@@ -98,7 +102,7 @@ export interface StoredCertificates {
  * create or renew (409 Conflict / AlreadyExists), its result is re-read and used.
  */
 export async function ensureCertificateSecret(
-  core: CoreV1Api,
+  core: SecretApi,
   ref: SecretRef,
   identity: ServingIdentity,
   now: Date,
@@ -124,18 +128,22 @@ export async function ensureCertificateSecret(
   throw new PodpoolError('Conflict', `Secret ${ref.namespace}/${ref.name} kept changing under us (${MAX_ATTEMPTS} attempts); will retry`);
 }
 
+export type CaBundlePatch = 'patched' | 'unchanged';
+
 /**
- * Sets caBundle (base64 of `trustBundlePem`) on the webhooks of a MutatingWebhookConfiguration
- * (all of them, or those named in `webhookNames`). Returns false when they already trust it.
- * Each write is guarded by a JSON Patch "test" of the webhook's name at that index, so a
- * concurrent edit that reorders webhooks fails the patch instead of moving the bundle.
+ * Makes the webhooks of a MutatingWebhookConfiguration (all of them, or those named in
+ * `webhookNames`) trust `trustBundlePem`, keeping podpool CAs they already trust until those
+ * expire (caBundleChange). 'unchanged' when nothing had to be written. Each write is guarded by a
+ * JSON Patch "test" of the webhook's name and current caBundle at that index, so a concurrent
+ * edit fails the patch instead of being overwritten.
  */
 export async function patchCaBundle(
-  admission: AdmissionregistrationV1Api,
+  admission: CaBundleApi,
   configurationName: string,
   trustBundlePem: string,
+  now: Date,
   webhookNames?: readonly string[],
-): Promise<boolean> {
+): Promise<CaBundlePatch> {
   let configuration: V1MutatingWebhookConfiguration;
   try {
     configuration = await admission.readMutatingWebhookConfiguration({ name: configurationName });
@@ -143,18 +151,20 @@ export async function patchCaBundle(
     if (isApiStatus(error, 404)) throw new PodpoolError('NotFound', `MutatingWebhookConfiguration ${configurationName} does not exist`, { cause: error });
     throw error;
   }
-  const caBundle = toBase64(trustBundlePem);
   const operations: object[] = [];
   (configuration.webhooks ?? []).forEach((webhook, index) => {
     if (webhookNames !== undefined && !webhookNames.includes(webhook.name)) return;
-    if (webhook.clientConfig.caBundle === caBundle) return;
+    const current = webhook.clientConfig.caBundle;
+    const change = caBundleChange(fromBase64(current), trustBundlePem, now);
+    if (change.action === 'none') return;
     operations.push({ op: 'test', path: `/webhooks/${index}/name`, value: webhook.name });
-    operations.push({ op: 'add', path: `/webhooks/${index}/clientConfig/caBundle`, value: caBundle });
+    if (current !== undefined) operations.push({ op: 'test', path: `/webhooks/${index}/clientConfig/caBundle`, value: current });
+    operations.push({ op: 'add', path: `/webhooks/${index}/clientConfig/caBundle`, value: toBase64(change.bundlePem) });
   });
-  if (operations.length === 0) return false;
+  if (operations.length === 0) return 'unchanged';
   // client-node sends this body as application/json-patch+json (the first type the API lists).
   await admission.patchMutatingWebhookConfiguration({ name: configurationName, body: operations });
-  return true;
+  return 'patched';
 }
 
 /**

@@ -13,18 +13,24 @@ const DAY_MS = 86_400_000;
 
 /** Named defaults (in one place, as controller-runtime does). */
 export const CERTIFICATE_DEFAULTS = {
-  authorityLifetimeDays: 5 * 365,
-  servingLifetimeDays: 90,
+  authorityLifetimeMs: 5 * 365 * DAY_MS,
+  servingLifetimeMs: 90 * DAY_MS,
   /** Renew once less than this share of a certificate's lifetime remains (30 days of a 90-day cert). */
   renewWhenRemaining: 1 / 3,
-  /** Back-date notBefore so API servers whose clocks lag a little still accept a fresh certificate. */
+  /**
+   * Back-date notBefore so API servers whose clocks lag a little still accept a fresh certificate;
+   * at most a tenth of the lifetime, so a short-lived certificate is not mostly back-dating.
+   */
   clockSkewMs: 5 * 60_000,
   keyBits: 2048,
 } as const;
 
+/** The subject of every CA podpool makes; a caBundle entry with another subject is not ours. */
+export const AUTHORITY_COMMON_NAME = 'podpool-webhook-ca';
+
 export interface CertificateOptions {
-  authorityLifetimeDays?: number;
-  servingLifetimeDays?: number;
+  authorityLifetimeMs?: number;
+  servingLifetimeMs?: number;
 }
 
 export interface PemPair {
@@ -74,7 +80,7 @@ async function newKeyPair(): Promise<{ privateKeyPem: string; publicKeyPem: stri
 interface SigningRequest {
   commonName: string;
   now: Date;
-  lifetimeDays: number;
+  lifetimeMs: number;
   issuer?: PemPair;
   identity?: ServingIdentity;
 }
@@ -85,10 +91,12 @@ async function sign(request: SigningRequest): Promise<PemPair> {
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
   // A leading 0x01 keeps the DER integer positive whatever the random bytes are.
   cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
-  cert.validity.notBefore = new Date(request.now.getTime() - CERTIFICATE_DEFAULTS.clockSkewMs);
-  cert.validity.notAfter = new Date(request.now.getTime() + request.lifetimeDays * DAY_MS);
-  cert.setSubject([{ name: 'commonName', value: request.commonName }]);
   const issuer = request.issuer === undefined ? cert : forge.pki.certificateFromPem(request.issuer.certPem);
+  const notAfter = request.now.getTime() + request.lifetimeMs;
+  cert.validity.notBefore = new Date(request.now.getTime() - Math.min(CERTIFICATE_DEFAULTS.clockSkewMs, request.lifetimeMs / 10));
+  // A certificate never outlives its CA, so the old CA staying trusted until it expires covers every certificate it signed.
+  cert.validity.notAfter = new Date(request.issuer === undefined ? notAfter : Math.min(notAfter, issuer.validity.notAfter.getTime()));
+  cert.setSubject([{ name: 'commonName', value: request.commonName }]);
   cert.setIssuer(issuer.subject.attributes);
   if (request.identity === undefined) {
     cert.setExtensions([
@@ -122,7 +130,7 @@ function checkIdentity(identity: ServingIdentity): void {
 }
 
 export function createCertificateAuthority(now: Date, options: CertificateOptions = {}): Promise<PemPair> {
-  return sign({ commonName: 'podpool-webhook-ca', now, lifetimeDays: options.authorityLifetimeDays ?? CERTIFICATE_DEFAULTS.authorityLifetimeDays });
+  return sign({ commonName: AUTHORITY_COMMON_NAME, now, lifetimeMs: options.authorityLifetimeMs ?? CERTIFICATE_DEFAULTS.authorityLifetimeMs });
 }
 
 export function issueServingCertificate(authority: PemPair, identity: ServingIdentity, now: Date, options: CertificateOptions = {}): Promise<PemPair> {
@@ -130,7 +138,7 @@ export function issueServingCertificate(authority: PemPair, identity: ServingIde
   return sign({
     commonName: identity.dnsNames[0] ?? 'podpool-webhook',
     now,
-    lifetimeDays: options.servingLifetimeDays ?? CERTIFICATE_DEFAULTS.servingLifetimeDays,
+    lifetimeMs: options.servingLifetimeMs ?? CERTIFICATE_DEFAULTS.servingLifetimeMs,
     issuer: authority,
     identity,
   });

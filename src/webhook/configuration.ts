@@ -3,7 +3,7 @@
  * the Helm chart, the integration tests and the operator register the webhook the same way.
  */
 import type { V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
-import { API_GROUP, POOL_LABEL } from '../api/labels.js';
+import { API_GROUP, KIND, POOL_LABEL } from '../api/labels.js';
 
 /** The one path the webhook serves. */
 export const MUTATE_POD_PATH = '/mutate-v1-pod';
@@ -13,6 +13,17 @@ export const DEFAULT_WEBHOOK_PORT = 9443;
 /** The API server waits this long per call; the webhook answers from memory in well under a millisecond. */
 export const WEBHOOK_TIMEOUT_SECONDS = 5;
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** The label the chart puts on the operator's own pods (app.kubernetes.io/name: podpool). */
+export const OPERATOR_POD_LABEL = { key: 'app.kubernetes.io/name', value: 'podpool' } as const;
+
+/**
+ * CEL, evaluated by the API server before it calls the webhook: the pod names a pool by label or
+ * by an owner reference to a PodPool (any version of the group). Other pods cost no network hop,
+ * and a podpool outage cannot touch them. The chart's template carries the same expression.
+ */
+export const NAMES_A_POOL_EXPRESSION =
+  `(has(object.metadata.labels) && '${POOL_LABEL}' in object.metadata.labels) || ` +
+  `(has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(owner, owner.kind == '${KIND}' && owner.apiVersion.startsWith('${API_GROUP}/')))`;
 
 export type WebhookTarget =
   | { service: { name: string; namespace: string; port?: number } }
@@ -26,6 +37,8 @@ export interface WebhookConfigurationOptions {
   name?: string;
   /** PEM list the API server trusts for this webhook; empty when cert-manager injects it. */
   trustBundlePem?: string;
+  /** Value of app.kubernetes.io/name on the operator's pods (default podpool); they never reach the webhook. */
+  operatorPodName?: string;
 }
 
 function clientConfig(target: WebhookTarget, trustBundlePem: string | undefined): NonNullable<V1MutatingWebhookConfiguration['webhooks']>[number]['clientConfig'] {
@@ -47,9 +60,11 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): V1Mu
         admissionReviewVersions: ['v1'],
         clientConfig: clientConfig(options.target, options.trustBundlePem),
         rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
-        // Only pods that name a pool reach the webhook: every other pod in the cluster is admitted
-        // without a network hop, and an outage of podpool cannot touch them.
-        objectSelector: { matchExpressions: [{ key: POOL_LABEL, operator: 'Exists' }] },
+        // Only pods that name a pool reach the webhook. A label selector cannot see owner
+        // references, so the choice is a CEL condition; the objectSelector only keeps the
+        // operator's own pods out, wherever they run.
+        matchConditions: [{ name: 'names-a-pool', expression: NAMES_A_POOL_EXPRESSION }],
+        objectSelector: { matchExpressions: [{ key: OPERATOR_POD_LABEL.key, operator: 'NotIn', values: [options.operatorPodName ?? OPERATOR_POD_LABEL.value] }] },
         namespaceSelector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: excludedNamespaces }] },
         // Ignore: when no replica answers (rollout, certificate trouble, network policy), pool pods
         // are still created, just unstamped; the controller relabels them and raises Degraded

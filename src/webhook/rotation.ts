@@ -1,22 +1,25 @@
 /**
  * Keeps every replica serving a valid certificate the API server trusts, with no restart: on each
  * check, read (or create, or renew) the shared Secret, make sure the webhook configuration trusts
- * its CA, then serve its certificate. The caBundle is patched *before* a new certificate is
- * served, so a new CA is trusted before any replica presents a certificate signed by it.
+ * its CAs (the new one and, after a CA rotation, the old one), and only then serve its certificate.
+ * When the caBundle cannot be patched, a certificate from a new CA waits and the current one,
+ * whose CA is still trusted, stays in service (servingSwitch decides).
  * Every replica runs this; whichever renews first wins and the others pick up its result.
  */
-import type { AdmissionregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { errorMessage } from '../errors.js';
 import { logger as processLogger, type Logger } from '../log.js';
-import { ensureCertificateSecret, patchCaBundle, type SecretRef } from './cert-store.js';
+import { ensureCertificateSecret, patchCaBundle, type CaBundleApi, type SecretApi, type SecretRef } from './cert-store.js';
 import type { CertificateBundle, CertificateOptions, CertificateTarget, ServingIdentity } from './certificates.js';
+import { servingSwitch, type ServedCertificate } from './serving-switch.js';
 
 /** With 90-day certificates renewed 30 days early, an hourly check has a month of slack. */
 export const DEFAULT_CHECK_INTERVAL_MS = 60 * 60_000;
+/** How soon a check that could not confirm the caBundle runs again (or the check interval, if shorter). */
+export const TRUST_RETRY_MS = 10_000;
 
 export interface CertificateRotationOptions {
-  core: CoreV1Api;
-  admission: AdmissionregistrationV1Api;
+  core: SecretApi;
+  admission: CaBundleApi;
   secret: SecretRef;
   /** The MutatingWebhookConfiguration to trust the CA; unset when no webhook is served. */
   webhookConfigurationName?: string | undefined;
@@ -29,10 +32,11 @@ export interface CertificateRotationOptions {
 }
 
 export class SecretCertificateRotation {
-  private served: string | undefined;
+  private served: ServedCertificate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private running: Promise<CertificateBundle> | undefined;
+  private stopped = false;
   private readonly log: Logger;
 
   constructor(private readonly options: CertificateRotationOptions) {
@@ -48,41 +52,66 @@ export class SecretCertificateRotation {
     return this.running;
   }
 
+  /** The certificate this replica serves, and the CA that signed it. */
+  servedCertificate(): ServedCertificate | undefined {
+    return this.served;
+  }
+
   private async checkOnce(): Promise<CertificateBundle> {
-    const { core, admission, secret, identity, certificateOptions } = this.options;
+    const { core, secret, identity, certificateOptions } = this.options;
     const now = (this.options.now ?? (() => new Date()))();
     const stored = await ensureCertificateSecret(core, secret, identity, now, certificateOptions);
     if (stored.action !== 'read') this.log.info({ action: stored.action, reason: stored.decision.reason }, 'wrote webhook certificates');
     const bundle = stored.bundle;
-    const configuration = this.options.webhookConfigurationName;
-    if (configuration !== undefined) {
-      try {
-        if (await patchCaBundle(admission, configuration, bundle.trustBundlePem)) this.log.info({ configuration }, 'patched caBundle');
-      } catch (error) {
-        // The configuration may not exist yet (installed after the operator starts): serve
-        // anyway and try again soon rather than crash-looping.
-        this.log.warn({ configuration, err: errorMessage(error) }, 'could not patch caBundle; retrying in 10 s');
-        this.retry = setTimeout(() => void this.check().catch(() => undefined), 10_000);
-        this.retry.unref();
-      }
-    }
-    if (this.served !== bundle.serving.certPem) {
+    const trustConfirmed = await this.confirmTrust(bundle, now);
+    const candidate = { certPem: bundle.serving.certPem, authorityPem: bundle.authority.certPem };
+    const decision = servingSwitch({ served: this.served, candidate, trustConfirmed, now });
+    if (decision.action === 'serve') {
       this.options.target.setCertificate(bundle.serving);
-      this.served = bundle.serving.certPem;
-      this.log.info('serving new webhook certificate');
+      this.served = candidate;
+      this.log.info({ reason: decision.reason }, 'serving new webhook certificate');
+    } else if (decision.action === 'wait') {
+      this.log.warn({ reason: decision.reason }, 'keeping the current certificate until the caBundle trusts the new CA');
     }
     return bundle;
   }
 
+  /** Makes the caBundle trust the Secret's bundle; false (and a retry soon) when that could not be confirmed. */
+  private async confirmTrust(bundle: CertificateBundle, now: Date): Promise<boolean> {
+    const configuration = this.options.webhookConfigurationName;
+    if (configuration === undefined) return true;
+    try {
+      if ((await patchCaBundle(this.options.admission, configuration, bundle.trustBundlePem, now)) === 'patched') this.log.info({ configuration }, 'patched caBundle');
+      return true;
+    } catch (error) {
+      // The configuration may not exist yet (installed after the operator starts), or another replica patched it concurrently.
+      this.log.warn({ configuration, err: errorMessage(error) }, 'could not patch caBundle; retrying soon');
+      this.scheduleRetry();
+      return false;
+    }
+  }
+
+  private checkInBackground(): void {
+    this.check().catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'certificate check failed; keeping the current certificate'));
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retry);
+    const delayMs = Math.min(TRUST_RETRY_MS, this.options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS);
+    this.retry = setTimeout(() => this.checkInBackground(), delayMs);
+    this.retry.unref();
+  }
+
   start(): void {
     if (this.timer !== undefined) return;
-    this.timer = setInterval(() => {
-      this.check().catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'certificate check failed; keeping the current certificate'));
-    }, this.options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS);
+    this.stopped = false;
+    this.timer = setInterval(() => this.checkInBackground(), this.options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS);
     this.timer.unref();
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.retry);
     this.timer = undefined;

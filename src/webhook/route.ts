@@ -1,15 +1,18 @@
 /**
  * POST /mutate-v1-pod: the HTTP edge of the webhook. Everything that can be wrong with a request
- * (content type, size, JSON, AdmissionReview shape) is answered here with a 4xx, a JSON message
- * and one log line; nothing a client sends can throw past this router.
+ * (content type, encoding, size, JSON, AdmissionReview shape) is answered here with a 400, a JSON
+ * `{"error"}` saying what was wrong, and one log line; nothing a client sends can throw past
+ * this router.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { PodpoolError, errorMessage } from '../errors.js';
 import type { PodPoolReader } from '../kube/pool-reader.js';
 import { logger as processLogger, type Logger } from '../log.js';
 import { admissionDuration, admissionRequestsTotal } from '../metrics.js';
-import { admit } from './admission.js';
+import { admissionResponse } from './admission.js';
 import { MUTATE_POD_PATH } from './configuration.js';
+import type { LivePoolReader } from './live-pool-reader.js';
+import { confirmAdmission } from './pool-confirmation.js';
 import { admissionReviewBody, parseAdmissionReview } from './review.js';
 
 /** The API server refuses request bodies over 3 MiB, so no genuine AdmissionReview is larger. */
@@ -17,6 +20,8 @@ export const MAX_ADMISSION_BODY_BYTES = 3 * 1024 * 1024;
 
 export interface WebhookRouteOptions {
   pools: PodPoolReader;
+  /** Confirms with the API server that a pool missing from the cache is really absent before denying; without it, the cache decides. */
+  livePools?: LivePoolReader | undefined;
   log?: Logger;
   maxBodyBytes?: number;
 }
@@ -76,10 +81,10 @@ export function webhookRouter(options: WebhookRouteOptions): Router {
       if (matched === null) return clientError(req, res, 400, 'the request has no body; send an AdmissionReview');
       const contentType = req.headers['content-type'];
       if (contentType === undefined) return clientError(req, res, 400, 'Content-Type application/json is required');
-      clientError(req, res, 415, `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 100))}`);
+      clientError(req, res, 400, `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 100))}`);
     },
     parseJson,
-    (req: Request, res: TimedResponse) => {
+    async (req: Request, res: TimedResponse) => {
       let request;
       try {
         request = parseAdmissionReview(req.body);
@@ -87,9 +92,11 @@ export function webhookRouter(options: WebhookRouteOptions): Router {
         if (error instanceof PodpoolError) return clientError(req, res, 400, `invalid AdmissionReview: ${error.message}`);
         throw error;
       }
-      const { decision, response } = admit(request, options.pools);
+      const decision = await confirmAdmission(request, options.pools, options.livePools);
+      const response = admissionResponse(request.uid, decision);
       const fields = { uid: request.uid, pool: decision.pool, outcome: decision.outcome, reason: decision.reason, dryRun: request.dryRun };
       if (decision.outcome === 'denied') log.info(fields, 'denied pod');
+      else if (decision.warnings !== undefined) log.info(fields, 'admitted pod with a warning');
       else log.debug(fields, 'admitted pod');
       record(res, decision.outcome);
       res.status(200).json(admissionReviewBody(response));
@@ -103,9 +110,10 @@ export function webhookRouter(options: WebhookRouteOptions): Router {
 
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
+    // Every malformed request is a 400 (not the parser's 413 or 415); its error type says what was wrong.
     if (isClientParserError(error)) {
       const reason = error.type === 'entity.too.large' ? `body larger than ${options.maxBodyBytes ?? MAX_ADMISSION_BODY_BYTES} bytes` : error.message;
-      return clientError(req, res, error.status, `${error.type}: ${reason}`);
+      return clientError(req, res, 400, `${error.type}: ${reason}`);
     }
     log.error({ err: error, path: req.path }, 'admission handler failed');
     reject(res, 500, `internal error: ${errorMessage(error)}`);

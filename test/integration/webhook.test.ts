@@ -1,8 +1,8 @@
-import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, KIND, PLURAL, POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
 import { templateHash } from '../../src/pool/template-hash.js';
-import { applyWebhookConfiguration, webhookConfiguration } from '../../src/webhook/index.js';
+import { applyWebhookConfiguration, KubeLivePoolReader, webhookConfiguration } from '../../src/webhook/index.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd } from './support/cluster.js';
 import { freePort } from '../cluster/control-plane.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
@@ -48,12 +48,8 @@ describe('the admission webhook, called by a real kube-apiserver over TLS', () =
     await applyWebhookConfiguration(admission, configuration);
     operator = await start('wh-a');
     await eventually('the operator to patch the caBundle', async () => (await caBundle()) !== undefined);
+    // No wait for the operator's cache: a pool it has not seen yet is read from the API server.
     await createPodPool(kc, namespace, 'web', { replicas: 0, maxPoolSize: 5, podTemplate });
-    // The operator's cache must know the pool before it stamps pods of it.
-    await eventually('the webhook to know the pool', async () => {
-      const pod = await core.createNamespacedPod({ namespace, dryRun: 'All', body: { metadata: { name: 'probe', labels: { [POOL_LABEL]: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
-      return pod.metadata?.labels?.[STATE_LABEL] === 'warming';
-    });
   });
 
   afterAll(async () => {
@@ -73,9 +69,38 @@ describe('the admission webhook, called by a real kube-apiserver over TLS', () =
     });
   });
 
-  it('leaves a pod outside any pool untouched', async () => {
-    const pod = await createPod('plain', { app: 'plain' });
-    expect(pod.metadata?.labels).toEqual({ app: 'plain' });
+  it('stamps a pod tied to its pool only by an owner reference (no label): the match condition routes it', async () => {
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const pool = (await custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL, namespace, name: 'web' })) as { metadata: { uid: string } };
+    const pod = await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'owned', ownerReferences: [{ apiVersion: API_GROUP_VERSION, kind: KIND, name: 'web', uid: pool.metadata.uid, controller: true }] },
+        spec: { containers: [{ name: 'c', image: 'busybox' }] },
+      },
+    });
+    expect(pod.metadata?.labels).toEqual({ [POOL_LABEL]: 'web', [STATE_LABEL]: 'warming', [TEMPLATE_HASH_LABEL]: templateHash(podTemplate), app: 'web', 'example.com/tier': 'sandbox' });
+  });
+
+  it('stamps pods of a pool created a moment ago instead of denying them (the cache may not have it yet)', async () => {
+    for (let index = 0; index < 5; index += 1) {
+      await createPodPool(kc, namespace, `fresh-${index}`, { replicas: 0, maxPoolSize: 5, podTemplate });
+      const pod = await createPod(`fresh-${index}-pod`, { [POOL_LABEL]: `fresh-${index}` });
+      expect(pod.metadata?.labels?.[STATE_LABEL]).toBe('warming');
+    }
+  });
+
+  it('reads a pool live from the API server, and a missing one as absent (the check before a denial)', async () => {
+    const live = KubeLivePoolReader.fromKubeConfig(kc);
+    expect((await live.readPool(namespace, 'web'))?.spec.podTemplate).toEqual(podTemplate);
+    expect(await live.readPool(namespace, 'nope')).toBeUndefined();
+  });
+
+  it('leaves a pod outside any pool untouched, and never sees the operator\'s own pods', async () => {
+    expect((await createPod('plain', { app: 'plain' })).metadata?.labels).toEqual({ app: 'plain' });
+    // Would be denied (no such pool) if the webhook saw it: the objectSelector keeps it out.
+    const operatorLabels = { 'app.kubernetes.io/name': 'podpool', [POOL_LABEL]: 'nope' };
+    expect((await createPod('operator-like', operatorLabels)).metadata?.labels).toEqual(operatorLabels);
   });
 
   it('denies a pod naming a pool that does not exist, and one claiming to be reserved', async () => {

@@ -82,6 +82,35 @@ describe('renewalDecision', () => {
   });
 });
 
+describe('short configured lifetimes (--cert-validity, --ca-validity)', () => {
+  const SECOND = 1_000;
+  const at = (seconds: number): Date => new Date(start.getTime() + seconds * SECOND);
+  const lifetimes = { servingLifetimeMs: 60 * SECOND, authorityLifetimeMs: 120 * SECOND };
+  let short: CertificateBundle;
+  beforeAll(async () => {
+    short = await newCertificateBundle(identity, start, lifetimes);
+  });
+
+  it('back-dates by a tenth of the lifetime at most, so renewal still waits for the last third', () => {
+    const serving = new X509Certificate(short.serving.certPem);
+    expect(serving.validFromDate.getTime()).toBe(at(-6).getTime());
+    expect(serving.validToDate.getTime()).toBe(at(60).getTime());
+    expect(new X509Certificate(short.authority.certPem).validFromDate.getTime()).toBe(at(-12).getTime());
+    expect(renewalDecision(short, identity, at(35)).renew).toBe('none');
+  });
+
+  it('renews the serving certificate, then the CA, as each enters its last third', () => {
+    expect(renewalDecision(short, identity, at(45))).toMatchObject({ renew: 'serving', reason: expect.stringMatching(/serving certificate expires/) });
+    expect(renewalDecision(short, identity, at(70)).renew).toBe('serving');
+    expect(renewalDecision(short, identity, at(80))).toMatchObject({ renew: 'authority', reason: expect.stringMatching(/CA expires/) });
+  });
+
+  it('never issues a serving certificate that outlives its CA', async () => {
+    const renewed = await renewCertificateBundle(short, { renew: 'serving', reason: 'test' }, identity, at(75), lifetimes);
+    expect(new X509Certificate(renewed.serving.certPem).validToDate.getTime()).toBe(at(120).getTime());
+  });
+});
+
 describe('renewCertificateBundle', () => {
   it('renews the serving certificate from the same CA, leaving the trust bundle alone', async () => {
     const now = later(61);

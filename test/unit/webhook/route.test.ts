@@ -13,10 +13,12 @@ const MAX_BODY_BYTES = 64 * 1024;
 let certificates: CertificateBundle;
 let server: ReloadableHttpsServer;
 let url: string;
+const logLines: Array<Record<string, unknown>> = [];
+const bufferLogger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
 
 beforeAll(async () => {
   certificates = await newCertificateBundle({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }, new Date());
-  const app = webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), log: pino({ level: 'silent' }), maxBodyBytes: MAX_BODY_BYTES });
+  const app = webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), log: bufferLogger, maxBodyBytes: MAX_BODY_BYTES });
   server = new ReloadableHttpsServer(app, certificates.serving);
   const { port } = await server.listen(0, '127.0.0.1');
   url = `https://127.0.0.1:${port}/mutate-v1-pod`;
@@ -59,21 +61,30 @@ describe('POST /mutate-v1-pod', () => {
     ['a wrong apiVersion', JSON.stringify({ ...review(poolPod()), apiVersion: 'v1' }), JSON_HEADERS, 400, /expected apiVersion admission.k8s.io\/v1/],
     ['a missing request', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), JSON_HEADERS, 400, /request is missing/],
     ['a missing object', JSON.stringify(review(undefined)), JSON_HEADERS, 400, /request.object is missing/],
-    ['a wrong content type', JSON.stringify(review(poolPod())), { 'content-type': 'text/plain' }, 415, /Content-Type must be application\/json/],
+    ['a wrong content type', JSON.stringify(review(poolPod())), { 'content-type': 'text/plain' }, 400, /Content-Type must be application\/json, got "text\/plain"/],
     ['no content type', JSON.stringify(review(poolPod())), {}, 400, /Content-Type application\/json is required/],
-    ['a gzip body', 'x', { ...JSON_HEADERS, 'content-encoding': 'gzip' }, 415, /encoding.unsupported/],
-    ['a body over the limit', JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES) }), JSON_HEADERS, 413, /body larger than 65536 bytes/],
-  ])('rejects %s', async (_name, body, headers, status, message) => {
+    ['a gzip body', 'x', { ...JSON_HEADERS, 'content-encoding': 'gzip' }, 400, /encoding.unsupported/],
+    ['a body over the limit', JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES) }), JSON_HEADERS, 400, /entity.too.large: body larger than 65536 bytes/],
+  ])('rejects %s with a JSON error and one log line', async (_name, body, headers, status, message) => {
     const before = await outcomeCount('bad_request');
+    const linesBefore = logLines.length;
     const answer = await post(body, headers as Record<string, string>);
     expect(answer.status).toBe(status);
-    expect(JSON.parse(answer.text).error).toMatch(message);
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    const error = JSON.parse(answer.text) as Record<string, unknown>;
+    expect(error.error).toMatch(message);
+    expect(error).not.toHaveProperty('response');
     expect(await outcomeCount('bad_request')).toBe(before + 1);
+    const written = logLines.slice(linesBefore);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatchObject({ level: 40, msg: 'rejected admission request', status, reason: expect.stringMatching(message) });
   });
 
   it('answers other methods with 405 and other paths with 404', async () => {
+    const linesBefore = logLines.length;
     const get = await httpsRequest(url, { ca: certificates.trustBundlePem, method: 'GET' });
     expect(get.status).toBe(405);
+    expect(logLines.slice(linesBefore)).toEqual([expect.objectContaining({ msg: 'rejected admission request', status: 405 })]);
     expect(get.headers.allow).toBe('POST');
     expect((await post('{}', JSON_HEADERS, url.replace('mutate-v1-pod', 'validate'))).status).toBe(404);
   });
@@ -96,6 +107,7 @@ describe('POST /mutate-v1-pod', () => {
       () => ({ body: valid, headers: { 'content-type': fc.sample(fc.string(), 1)[0] || 'x/y' } }),
     ];
     const statuses = new Map<number, number>();
+    const rejectedBefore = logLines.filter((line) => line.msg === 'rejected admission request').length;
     const rounds = 400;
     for (let index = 0; index < rounds; index += 10) {
       const batch = Array.from({ length: 10 }, (_, offset) => generators[(index + offset) % generators.length]!());
@@ -106,8 +118,9 @@ describe('POST /mutate-v1-pod', () => {
         expect(() => JSON.parse(answer.text)).not.toThrow();
       }
     }
-    expect([...statuses.keys()].every((status) => [200, 400, 413, 415].includes(status))).toBe(true);
+    expect([...statuses.keys()].every((status) => [200, 400].includes(status))).toBe(true);
     expect(statuses.get(400) ?? 0).toBeGreaterThan(rounds / 2);
+    expect(logLines.filter((line) => line.msg === 'rejected admission request').length - rejectedBefore).toBe(statuses.get(400));
     const after = await post(valid);
     expect(after.status).toBe(200);
     expect(JSON.parse(after.text).response.allowed).toBe(true);
