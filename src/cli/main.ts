@@ -42,4 +42,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const exitCode = await main(process.argv.slice(2));
+// A command that failed may have left servers or watches open (an operator that could not finish
+// starting): exit rather than linger half-started, so a Deployment restarts it.
+if (exitCode !== 0) process.exit(exitCode);
+process.exitCode = exitCode;

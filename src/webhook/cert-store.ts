@@ -49,13 +49,28 @@ export function isApiStatus(error: unknown, code: number): boolean {
 const toBase64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const fromBase64 = (data: string | undefined): string | undefined => (data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8'));
 
-/** The Secret holding `bundle`; with `resourceVersion` it is a replace that fails if the Secret changed. */
-export function certificateSecret(ref: SecretRef, bundle: CertificateBundle, resourceVersion?: string): V1Secret {
+/**
+ * The Secret holding `bundle`. Replacing an `existing` Secret changes only its data: its type
+ * (immutable; the Helm chart creates it Opaque), labels and annotations (Helm's ownership and
+ * `helm.sh/resource-policy: keep`) stay, and its resourceVersion makes the replace fail with a
+ * conflict if the Secret changed meanwhile.
+ */
+export function certificateSecret(ref: SecretRef, bundle: CertificateBundle, existing?: V1Secret): V1Secret {
+  const metadata =
+    existing === undefined
+      ? { name: ref.name, namespace: ref.namespace, labels: MANAGED_BY }
+      : {
+          name: ref.name,
+          namespace: ref.namespace,
+          resourceVersion: existing.metadata?.resourceVersion,
+          ...(existing.metadata?.labels === undefined ? {} : { labels: existing.metadata.labels }),
+          ...(existing.metadata?.annotations === undefined ? {} : { annotations: existing.metadata.annotations }),
+        };
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    type: 'kubernetes.io/tls',
-    metadata: { name: ref.name, namespace: ref.namespace, labels: MANAGED_BY, ...(resourceVersion === undefined ? {} : { resourceVersion }) },
+    type: existing?.type ?? 'kubernetes.io/tls',
+    metadata,
     data: {
       [SECRET_KEYS.certificate]: toBase64(bundle.serving.certPem),
       [SECRET_KEYS.key]: toBase64(bundle.serving.keyPem),
@@ -119,7 +134,7 @@ export async function ensureCertificateSecret(
         await core.createNamespacedSecret({ namespace: ref.namespace, body: certificateSecret(ref, bundle) });
         return { bundle, action: 'created', decision };
       }
-      await core.replaceNamespacedSecret({ name: ref.name, namespace: ref.namespace, body: certificateSecret(ref, bundle, secret.metadata?.resourceVersion) });
+      await core.replaceNamespacedSecret({ name: ref.name, namespace: ref.namespace, body: certificateSecret(ref, bundle, secret) });
       return { bundle, action: 'renewed', decision };
     } catch (error) {
       if (!isApiStatus(error, 409)) throw error;

@@ -8,28 +8,59 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=versions.env
+# shellcheck source-path=SCRIPTDIR source=versions.env
 . "$here/versions.env"
 
 K=$KUBERNETES_VERSION
 STAGING="0.${K#1.}"
+MAJOR=${K%%.*}
 MINOR=$(echo "$K" | cut -d. -f2)
 cache_root=${PODPOOL_CACHE:-$HOME/.cache/podpool}
 dest="$cache_root/k8s-$K-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-helm-$HELM_VERSION"
 bin="$dest/bin"
 
+# helm's own Makefile stamps the Kubernetes version it was built for (its client-go version) into
+# chartutil (the default .Capabilities.KubeVersion of `helm template`/`helm lint` without a
+# cluster) and into the lint deprecation rules. Without these flags a helm built with `go install`
+# believes it talks to Kubernetes v1.20 and the chart's kubeVersion constraint fails. We stamp the
+# pinned Kubernetes version, the one every test runs against.
+helm_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
+helm_ldflags+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=$MAJOR -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$MINOR"
+helm_ldflags+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=$MAJOR -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$MINOR"
+# The helm binary is rebuilt on its own (in seconds) whenever this recipe changes; the recipe is
+# recorded beside it. The Kubernetes binaries (10 minutes) are only built when .complete is missing.
+helm_stamp="helm v$HELM_VERSION ldflags: $helm_ldflags"
+
 log() { printf '[control-plane build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+require_go() {
+  command -v go >/dev/null || { log "Go toolchain not found: install Go >= 1.26 (the control plane is built from Go modules)"; exit 2; }
+  go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+  [ "$go_minor" -ge 26 ] || { log "Go $(go env GOVERSION) is too old: Kubernetes $K needs Go >= 1.26"; exit 2; }
+  export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath
+}
+
+# Builds helm into directory $1.
+build_helm() {
+  log "building helm v$HELM_VERSION (for Kubernetes $MAJOR.$MINOR)"
+  GOBIN="$1" go install -ldflags "$helm_ldflags" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+}
+
 if [ -f "$dest/.complete" ]; then
+  if [ "$(cat "$dest/.helm-build" 2>/dev/null || true)" != "$helm_stamp" ]; then
+    # An older cache (or a changed recipe): rebuild helm alone and swap it in.
+    require_go
+    helm_tmp=$(mktemp -d "${TMPDIR:-/tmp}/podpool-helm-build.XXXXXX")
+    trap 'rm -rf "$helm_tmp"' EXIT
+    build_helm "$helm_tmp"
+    mv -f "$helm_tmp/helm" "$bin/helm"
+    printf '%s\n' "$helm_stamp" > "$dest/.helm-build"
+  fi
   echo "$bin"
   exit 0
 fi
 
-command -v go >/dev/null || { log "Go toolchain not found: install Go >= 1.26 (the control plane is built from Go modules)"; exit 2; }
-go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
-[ "$go_minor" -ge 26 ] || { log "Go $(go env GOVERSION) is too old: Kubernetes $K needs Go >= 1.26"; exit 2; }
-
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath
+require_go
 work=$(mktemp -d "${TMPDIR:-/tmp}/podpool-cp-build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 stage="$work/bin"
@@ -73,14 +104,14 @@ cp "$kwokdir"/kustomize/stage/node/fast/node-initialize.yaml \
    "$kwokdir"/kustomize/stage/pod/fast/pod-complete.yaml \
    "$kwokdir"/kustomize/stage/pod/fast/pod-delete.yaml "$work/stages/"
 
-log "building helm v$HELM_VERSION"
-GOBIN="$stage" go install -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+build_helm "$stage"
 
 mkdir -p "$dest"
-rm -rf "$dest/bin" "$dest/stages"
+rm -rf "${dest:?}/bin" "${dest:?}/stages"
 mv "$stage" "$dest/bin"
 mv "$work/stages" "$dest/stages"
 elapsed=$(( $(date +%s) - started ))
+printf '%s\n' "$helm_stamp" > "$dest/.helm-build"
 printf 'built in %ss\n' "$elapsed" > "$dest/.complete"
 log "done in ${elapsed}s: $(du -sh "$dest" | cut -f1) in $dest"
 "$bin/kube-apiserver" --version >&2

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -9,14 +8,10 @@ import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, RESERVED_AT_ANNOTATION, RES
 import type { PodPool } from '../../src/api/schema.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
+import { callReservations } from './support/reservations-api.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
 const POOL_SIZE = 50;
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
 
 describe('reservations against a real API server, with two operator replicas', () => {
   let kc: KubeConfig;
@@ -30,28 +25,8 @@ describe('reservations against a real API server, with two operator replicas', (
   let userKubeconfig: string;
   let strangerToken: string;
 
-  const call = (replica: OperatorProcess, method: string, path: string, token: string | undefined, body?: unknown): Promise<Answer> =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: replica.reservationsPort,
-          method,
-          path,
-          ca,
-          servername: 'localhost',
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload ? { 'content-type': 'application/json' } : {}) },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (chunk) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+  const call = (replica: OperatorProcess, method: string, path: string, token: string | undefined, body?: unknown) =>
+    callReservations({ port: replica.reservationsPort, ca }, method, path, token, body);
   const reservations = (pool = 'sandboxes'): string => `/api/v1/namespaces/${namespace}/podpools/${pool}/reservations`;
   const warmReady = async (): Promise<V1Pod[]> =>
     (await core.listNamespacedPod({ namespace, labelSelector: `${POOL_LABEL}=sandboxes,${STATE_LABEL}=ready` })).items.filter(

@@ -22,7 +22,7 @@ export function helm(args: string[]): CommandResult {
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The API server's version (e.g. v1.36.5): helm built from its Go module defaults to v1.20.0, which the chart's kubeVersion rejects. */
+/** The API server's version (e.g. v1.36.5), so rendering checks the chart against the very server it is applied to. */
 export function serverKubeVersion(): string {
   const result = kubectl(['version', '-o', 'json']);
   if (result.status !== 0) throw new Error(`kubectl version failed: ${result.stderr}`);

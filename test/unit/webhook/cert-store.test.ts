@@ -18,8 +18,20 @@ describe('certificate Secret', () => {
     expect(Object.keys(secret.data!).sort()).toEqual(['ca-bundle.crt', 'ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
   });
 
-  it('carries the resourceVersion it was computed from, for a guarded replace', () => {
-    expect(certificateSecret({ namespace: 'n', name: 's' }, bundle, '42').metadata?.resourceVersion).toBe('42');
+  it('replaces only the data of an existing Secret: its type, labels, annotations stay, guarded by its resourceVersion', () => {
+    const existing = {
+      type: 'Opaque',
+      metadata: {
+        name: 's',
+        namespace: 'n',
+        resourceVersion: '42',
+        labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+        annotations: { 'helm.sh/resource-policy': 'keep', 'meta.helm.sh/release-name': 'podpool' },
+      },
+    };
+    const secret = certificateSecret({ namespace: 'n', name: 's' }, bundle, existing);
+    expect(secret).toMatchObject({ type: 'Opaque', metadata: existing.metadata });
+    expect(bundleFromSecret(secret)).toEqual(bundle);
   });
 
   it('round-trips the bundle, and reads a Secret missing a key as no bundle', () => {
