@@ -170,7 +170,9 @@ describe('the PodPool controller against a real API server and kwok', () => {
     } finally {
       operator = second;
     }
-  });
+    // Its waits (pods Ready, the lease expiring, pods Ready again) can add up beyond the default
+    // timeout on a loaded machine; the failover bound itself is asserted above.
+  }, 150_000);
 
   it('adopts and repairs a pool pod the webhook never saw, and says the webhook is not being called', async () => {
     // No webhook serves this namespace: a pod created by hand carries only the pool label.
