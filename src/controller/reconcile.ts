@@ -117,6 +117,7 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
       if (apiStatus(error) !== 404) throw error;
     }
   }
+  log.debug({ wanted, ready: classes.ready.length, warming: classes.warming.length, created: acted.created, deleted: acted.deleted }, 'reconciled');
   if (problems.length > 0) throw new Error(problems.join('; '));
   return { requeueAfterMs: Math.min(RESYNC_MS, acted.nextExpiryMs ?? RESYNC_MS) };
 }

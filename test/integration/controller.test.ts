@@ -164,7 +164,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
       await eventually('op-b to take the lease', async () => (await holder()) === 'op-b', 25_000);
       expect(Date.now() - killedAt).toBeLessThan(20_000);
       expect(kubectl(['scale', 'pp/ha', '--replicas=7', '-n', namespace]).status).toBe(0);
-      await eventually('7 Ready pods from the new leader', () => readyCount('ha', 7), 45_000);
+      await eventually('7 Ready pods from the new leader', () => readyCount('ha', 7), 90_000);
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       expect(await podsOf('ha')).toHaveLength(7);
     } finally {
@@ -172,7 +172,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
     }
     // Its waits (pods Ready, the lease expiring, pods Ready again) can add up beyond the default
     // timeout on a loaded machine; the failover bound itself is asserted above.
-  }, 150_000);
+  }, 180_000);
 
   it('adopts and repairs a pool pod the webhook never saw, and says the webhook is not being called', async () => {
     // No webhook serves this namespace: a pod created by hand carries only the pool label.
@@ -201,7 +201,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
     await eventually('5 Ready pods after the restart', () => readyCount('after-restart', 5), 60_000);
     const readiness = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/readyz`)).text();
     expect(readiness).toContain('podpools: ok');
-  }, 150_000);
+  }, 180_000);
 
   it('ends reservations whose TTL passed, also after their PodPool is deleted', async () => {
     await createPool('ttl', { targetReadyPods: 2 });
