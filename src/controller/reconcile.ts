@@ -78,7 +78,7 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
     { spec: pool.spec, status: { ...pool.status, reservationHistory: encodeHistory(observed.history), observedWarmupSeconds: warmupSeconds } },
     nowMs,
   );
-  const { wanted, clampedTo } = wantedWarmPods(pool, recommendation);
+  const { wanted, limitedBy } = wantedWarmPods(pool, recommendation);
 
   // plan
   const live = new Set(views.filter((v) => v.deletingMs === undefined).map((v) => v.name));
@@ -96,7 +96,7 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
     classes,
     recommendation,
     wanted,
-    replicasClampedTo: clampedTo,
+    limitedBy,
     history: observed.history,
     totalReservations: (pool.status?.totalReservations ?? 0) + observed.count,
     lastReservationMs: observed.newestMs,
@@ -106,7 +106,7 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
     problems: [...problems, ...notices],
     nowIso: new Date(nowMs).toISOString(),
   });
-  reportEvents(pool, recommendation, acted, pool.spec.replicas === undefined ? recommendation.limitedBy : clampedTo, deps);
+  reportEvents(pool, recommendation, acted, limitedBy, deps);
   reportProblems(pool, problems, deps);
   recordMetrics(namespace, name, classes, recommendation);
   if (statusChanged(pool.status, status)) {
@@ -122,11 +122,15 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
   return { requeueAfterMs: Math.min(RESYNC_MS, acted.nextExpiryMs ?? RESYNC_MS) };
 }
 
-function wantedWarmPods(pool: PodPool, recommendation: Recommendation): { wanted: number; clampedTo?: 'minPoolSize' | 'maxPoolSize' } {
+/**
+ * The warm count to aim for and the bound that limited it: spec.replicas (KEDA, HPA or kubectl
+ * scale) clamped to [minPoolSize, maxPoolSize] when set, else the engine's own clamped answer.
+ */
+function wantedWarmPods(pool: PodPool, recommendation: Recommendation): { wanted: number; limitedBy: Recommendation['limitedBy'] } {
   const replicas = pool.spec.replicas;
-  if (replicas === undefined) return { wanted: recommendation.desiredReplicas };
-  if (replicas > pool.spec.maxPoolSize) return { wanted: pool.spec.maxPoolSize, clampedTo: 'maxPoolSize' };
-  if (replicas < pool.spec.minPoolSize) return { wanted: pool.spec.minPoolSize, clampedTo: 'minPoolSize' };
-  return { wanted: replicas };
+  if (replicas === undefined) return { wanted: recommendation.desiredReplicas, limitedBy: recommendation.limitedBy };
+  if (replicas > pool.spec.maxPoolSize) return { wanted: pool.spec.maxPoolSize, limitedBy: 'maxPoolSize' };
+  if (replicas < pool.spec.minPoolSize) return { wanted: pool.spec.minPoolSize, limitedBy: 'minPoolSize' };
+  return { wanted: replicas, limitedBy: undefined };
 }
 

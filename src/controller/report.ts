@@ -7,6 +7,7 @@ import type { PodClasses } from '../pool/classify.js';
 import type { Recommendation } from '../scaling/recommend.js';
 import type { Acted } from './act.js';
 import { conditionOf } from './conditions.js';
+import { splitProblem } from './problems.js';
 import type { ReconcileDeps } from './reconcile.js';
 
 export function reference(pool: PodPool): V1ObjectReference {
@@ -45,9 +46,8 @@ export function forgetMetrics(namespace: string, pool: string): void {
 export function reportProblems(pool: PodPool, problems: readonly string[], deps: ReconcileDeps): void {
   const byReason = new Map<string, string[]>();
   for (const problem of problems) {
-    const colon = problem.indexOf(': ');
-    const reason = colon > 0 ? problem.slice(0, colon) : 'ReconcileFailed';
-    byReason.set(reason, [...(byReason.get(reason) ?? []), colon > 0 ? problem.slice(colon + 2) : problem]);
+    const { reason, detail } = splitProblem(problem);
+    byReason.set(reason, [...(byReason.get(reason) ?? []), detail]);
   }
   for (const [reason, details] of byReason) deps.events.record(reference(pool), 'Warning', reason, details.join('; '));
 }

@@ -6,6 +6,7 @@ import { canonicalJson } from '../pool/template-hash.js';
 import type { Recommendation } from '../scaling/recommend.js';
 import { encodeHistory, type ReservationHistory } from '../scaling/reservation-history.js';
 import { setConditions, type ConditionInput } from './conditions.js';
+import { splitProblem } from './problems.js';
 
 export interface StatusFacts {
   pool: PodPool;
@@ -13,8 +14,8 @@ export interface StatusFacts {
   recommendation: Recommendation;
   /** Warm pods the controller aims for: spec.replicas (clamped) when set, else the recommendation. */
   wanted: number;
-  /** Set when spec.replicas lay outside [minPoolSize, maxPoolSize]. */
-  replicasClampedTo?: 'minPoolSize' | 'maxPoolSize' | undefined;
+  /** The bound that limited `wanted`: spec.replicas clamped when set, else the engine's clamp. */
+  limitedBy?: 'minPoolSize' | 'maxPoolSize' | undefined;
   history: ReservationHistory;
   totalReservations: number;
   lastReservationMs: number | undefined;
@@ -33,7 +34,7 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
   const ready = classes.ready.length;
   const warming = classes.warming.length;
   const external = pool.spec.replicas !== undefined;
-  const limitedBy = external ? facts.replicasClampedTo : r.limitedBy;
+  const { limitedBy } = facts;
 
   const conditions: ConditionInput[] = [
     ready >= facts.wanted
@@ -57,7 +58,7 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
         }
       : { type: 'ScalingLimited', status: 'False', reason: 'WithinBounds', message: 'the wanted count is within [minPoolSize, maxPoolSize]' },
     facts.problems.length > 0
-      ? { type: 'Degraded', status: 'True', reason: facts.problems[0]?.split(':')[0] ?? 'Error', message: facts.problems.join('; ') }
+      ? { type: 'Degraded', status: 'True', reason: splitProblem(facts.problems[0] ?? '').reason, message: facts.problems.join('; ') }
       : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'no errors' },
   ];
 
