@@ -78,6 +78,11 @@ export const scalerRequestDuration = new Histogram({
   buckets: LATENCY_BUCKETS,
   registers: [registry],
 });
+export const scalerEngineEvaluationsTotal = new Counter({
+  name: 'podpool_scaler_engine_evaluations_total',
+  help: 'Engine evaluations made to answer scaler calls (one serves every call for the same pool within a second).',
+  registers: [registry],
+});
 export const scalerOpenStreams = new Gauge({
   name: 'podpool_scaler_open_streams',
   help: 'Open StreamIsActive streams.',

@@ -6,6 +6,7 @@
 import type { PodPool } from '../api/schema.js';
 import { PodpoolError } from '../errors.js';
 import type { PodPoolReader } from '../kube/pool-reader.js';
+import { scalerEngineEvaluationsTotal } from '../metrics.js';
 import { recommendForPool } from '../scaling/pool-recommendation.js';
 import type { Recommendation } from '../scaling/recommend.js';
 import { metricNameFor, POOL_NAME_KEY, POOL_NAMESPACE_KEY, type PoolRef } from './pool-ref.js';
@@ -25,12 +26,40 @@ export interface ScalerAnswer {
   recommendation: Recommendation;
 }
 
+/**
+ * How long one engine evaluation answers a pool's calls. KEDA asks GetMetrics and then IsActive
+ * on every poll and the HPA asks again on its own sync: one evaluation per pool serves them all,
+ * so a thousand ScaledObjects cost a thousand engine calls per poll, not three thousand.
+ */
+export const DEFAULT_ANSWER_TTL_MS = 1_000;
+
+interface CachedAnswer {
+  /** The cached PodPool object: the informer replaces it on every change, so a new spec or status is a miss. */
+  pool: PodPool;
+  at: number;
+  answer: ScalerAnswer;
+}
+
+export interface ScalerServiceOptions {
+  /** The clock, injected so tests and the benchmark get deterministic answers. */
+  now?: () => number;
+  answerTtlMs?: number;
+}
+
 export class ScalerService {
+  readonly now: () => number;
+  private readonly answerTtlMs: number;
+  private readonly answers = new Map<string, CachedAnswer>();
+  private lastSweep = 0;
+
   constructor(
     private readonly pools: PodPoolReader,
-    /** The clock, injected so tests and the benchmark get deterministic answers. */
-    readonly now: () => number = Date.now,
-  ) {}
+    options: ScalerServiceOptions | (() => number) = {},
+  ) {
+    const settings = typeof options === 'function' ? { now: options } : options;
+    this.now = settings.now ?? Date.now;
+    this.answerTtlMs = settings.answerTtlMs ?? DEFAULT_ANSWER_TTL_MS;
+  }
 
   private pool(ref: PoolRef): PodPool {
     const pool = this.pools.getPool(ref.namespace, ref.name);
@@ -47,16 +76,32 @@ export class ScalerService {
   }
 
   answer(ref: PoolRef): ScalerAnswer {
-    const recommendation = recommendForPool(this.pool(ref), this.now());
-    return {
+    const pool = this.pool(ref);
+    const now = this.now();
+    const key = `${ref.namespace}/${ref.name}`;
+    const cached = this.answers.get(key);
+    if (cached !== undefined && cached.pool === pool && now >= cached.at && now - cached.at < this.answerTtlMs) return cached.answer;
+    const recommendation = recommendForPool(pool, now);
+    scalerEngineEvaluationsTotal.inc();
+    const answer: ScalerAnswer = {
       metricName: metricNameFor(ref),
       desiredReplicas: recommendation.desiredReplicas,
       active: recommendation.desiredReplicas > 0,
       recommendation,
     };
+    this.answers.set(key, { pool, at: now, answer });
+    this.sweep(now);
+    return answer;
+  }
+
+  /** Drops answers past their time, at most once per TTL, so deleted pools leave nothing behind. */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < this.answerTtlMs) return;
+    this.lastSweep = now;
+    for (const [key, cached] of this.answers) if (now - cached.at >= this.answerTtlMs || now < cached.at) this.answers.delete(key);
   }
 }
 
-export function createScalerService(pools: PodPoolReader, options: { now?: () => number } = {}): ScalerService {
-  return new ScalerService(pools, options.now);
+export function createScalerService(pools: PodPoolReader, options: ScalerServiceOptions = {}): ScalerService {
+  return new ScalerService(pools, options);
 }

@@ -17,6 +17,8 @@ import { issueCertificate, newKeyPair, type Issued } from './pki.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TMP_PREFIX = 'podpool-cp-';
+/** What a kubelet uses (its default nodeLeaseDurationSeconds); kwok renews at a quarter of it. */
+export const NODE_LEASE_DURATION_SECONDS = 40;
 
 export interface ControlPlane {
   /** Admin (system:masters) kubeconfig file. */
@@ -112,17 +114,17 @@ current-context: ${name}
 }
 
 /** Runs a component under a guard shell that kills it as soon as this process goes away. */
-function startGuarded(binary: string, args: string[], logFile: string): ChildProcess {
+export function startGuarded(binary: string, args: string[], logFile: string, env: Record<string, string> = {}): ChildProcess {
   const quoted = [binary, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   const guard = `${quoted} & child=$!; trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT; while kill -0 ${process.pid} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done; kill -TERM $child 2>/dev/null; sleep 2; kill -KILL $child 2>/dev/null; wait $child`;
   const out = createWriteStream(logFile);
-  const child = spawn('bash', ['-c', guard], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-c', guard], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   return child;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -144,7 +146,7 @@ function get(url: string, agent: Agent): Promise<{ status: number; body: string 
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, logFile?: string): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, logFile?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -306,6 +308,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
           `--server-address=127.0.0.1:${kwokPort}`,
           '--node-ip=10.0.1.1',
+          // Without a lease duration kwok keeps no node Leases, and the node lifecycle controller
+          // marks every fake node NotReady about 50 s after start (its grace period, measured from
+          // the last Lease renewal), turning every pod Ready=False until the next status heartbeat.
+          `--node-lease-duration-seconds=${NODE_LEASE_DURATION_SECONDS}`,
           ...['node-initialize', 'node-heartbeat-with-lease', 'pod-ready', 'pod-complete', 'pod-delete'].map(
             (stage) => `--config=${join(stagesDir, `${stage}.yaml`)}`,
           ),

@@ -14,6 +14,7 @@ export async function setup(project: TestProject): Promise<void> {
   plane = await startControlPlane({ log: (line) => console.log(`[control plane] ${line}`) });
   project.provide('kubeconfigPath', plane.kubeconfigPath);
   project.provide('binDir', plane.binDir);
+  project.provide('controlPlaneReadyAt', Date.now());
   // Test workers cannot call into this process, so disruptive operations go over loopback HTTP.
   const running = plane;
   control = createServer((req, res) => {
@@ -32,7 +33,19 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   control?.close();
+  // Fake nodes that flap NotReady turn every pod Ready=False and distort every controller test:
+  // a run in which it happened fails, whichever test was running at the time.
+  const flapped = plane === undefined ? '' : nodeNotReadyEvents(plane);
   await plane?.stop();
+  if (flapped !== '') throw new Error(`kwok nodes went NotReady during the run:\n${flapped}`);
+}
+
+function nodeNotReadyEvents(running: ControlPlane): string {
+  try {
+    return running.kubectl(['get', 'events', '-A', '--field-selector', 'reason=NodeNotReady', '-o', 'name']).trim();
+  } catch (error) {
+    return `could not list node events: ${String(error)}`;
+  }
 }
 
 declare module 'vitest' {
@@ -40,5 +53,7 @@ declare module 'vitest' {
     kubeconfigPath: string;
     binDir: string;
     controlUrl: string;
+    /** When the kwok nodes first turned Ready (ms since the epoch). */
+    controlPlaneReadyAt: number;
   }
 }

@@ -21,8 +21,27 @@ export interface OperatorProcess {
 }
 
 
-export async function startOperatorProcess(options: { leaseNamespace: string; identity: string; kubeconfigPath?: string; extraArgs?: string[] }): Promise<OperatorProcess> {
-  const [metricsPort, scalerPort, webhookPort, reservationsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+export interface OperatorPorts {
+  metricsPort: number;
+  scalerPort: number;
+  webhookPort: number;
+  reservationsPort: number;
+}
+
+export async function startOperatorProcess(options: {
+  leaseNamespace: string;
+  identity: string;
+  kubeconfigPath?: string;
+  extraArgs?: string[];
+  /** The ports of an earlier process, to restart it where its clients (KEDA, say) expect it; default: free ports. */
+  ports?: OperatorPorts;
+}): Promise<OperatorProcess> {
+  const { metricsPort, scalerPort, webhookPort, reservationsPort } = options.ports ?? {
+    metricsPort: await freePort(),
+    scalerPort: await freePort(),
+    webhookPort: await freePort(),
+    reservationsPort: await freePort(),
+  };
   const logFile = join(mkdtempSync(join(tmpdir(), 'podpool-op-')), `${options.identity}.log`);
   const child = spawn(
     join(process.cwd(), 'node_modules/.bin/node'),
