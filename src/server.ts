@@ -1,6 +1,8 @@
 /** The plain-HTTP app every replica serves: Prometheus metrics, liveness and readiness, plus any extra routes (the scaler's HTTP twin). */
 import express, { type Router } from 'express';
 import type { Server } from 'node:http';
+import { jsonErrorHandler, jsonNotFound } from './http-errors.js';
+import { logger as processLogger, type Logger } from './log.js';
 import { registry } from './metrics.js';
 
 export interface HealthSource {
@@ -8,7 +10,11 @@ export interface HealthSource {
   ready(): { ok: boolean; detail: string };
 }
 
-export function metricsAndHealthApp(health: HealthSource, extraRoutes: Router[] = []): express.Express {
+export interface MetricsAppOptions {
+  log?: Logger;
+}
+
+export function metricsAndHealthApp(health: HealthSource, extraRoutes: Router[] = [], options: MetricsAppOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
@@ -22,6 +28,9 @@ export function metricsAndHealthApp(health: HealthSource, extraRoutes: Router[] 
     res.type(registry.contentType).send(await registry.metrics());
   });
   for (const router of extraRoutes) app.use(router);
+  // Whatever the routes above leave, answered in JSON rather than express's HTML page (with its stack trace).
+  app.use(jsonNotFound('this port serves GET /healthz, /readyz and /metrics'));
+  app.use(jsonErrorHandler({ log: (options.log ?? processLogger).child({ component: 'http' }) }));
   return app;
 }
 

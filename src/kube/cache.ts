@@ -2,7 +2,7 @@
  * The one informer cache of the process: PodPools and pool pods (label podpool.dev/pool) in all
  * namespaces. Every role reads from it; the controller subscribes to its changes.
  */
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type KubernetesListObject, type V1Pod } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL } from '../api/labels.js';
 import type { PodPool } from '../api/schema.js';
 import type { Logger } from '../log.js';
@@ -35,13 +35,15 @@ export class ClusterCache implements PodPoolReader {
   constructor(kubeConfig: KubeConfig, log: Logger) {
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const core = kubeConfig.makeApiClient(CoreV1Api);
+    const watch = new Watch(kubeConfig);
     this.pools = new ResilientInformer<PodPoolObject>(
-      kubeConfig,
       'podpools',
-      `/apis/${API_GROUP}/${API_VERSION}/${PLURAL}`,
-      async () =>
-        (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as KubernetesListObject<PodPoolObject>,
-      undefined,
+      {
+        path: `/apis/${API_GROUP}/${API_VERSION}/${PLURAL}`,
+        list: async () =>
+          (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as KubernetesListObject<PodPoolObject>,
+        watch,
+      },
       {
         onAdd: (pool) => this.emitPool(pool),
         onUpdate: (pool) => this.emitPool(pool),
@@ -50,11 +52,8 @@ export class ClusterCache implements PodPoolReader {
       log,
     );
     this.pods = new ResilientInformer<V1Pod>(
-      kubeConfig,
       'pods',
-      '/api/v1/pods',
-      () => core.listPodForAllNamespaces({ labelSelector: POOL_LABEL }),
-      POOL_LABEL,
+      { path: '/api/v1/pods', list: () => core.listPodForAllNamespaces({ labelSelector: POOL_LABEL }), watch, labelSelector: POOL_LABEL },
       {
         onAdd: (pod) => this.indexPod(pod),
         onUpdate: (pod) => this.indexPod(pod),

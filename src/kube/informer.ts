@@ -1,12 +1,17 @@
 /**
  * A list+watch informer that keeps running. client-node's ListWatch re-lists on 410 Gone and
  * re-watches after a timeout, but on any other error it only reports and stops; this wrapper
- * restarts it with exponential backoff and tracks whether the cache can be trusted.
+ * restarts it (after the server's Retry-After when it sent one, else with exponential backoff
+ * that starts over once the server answers) and tracks whether the cache can be trusted.
  */
-import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, ListWatch, Watch, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { informerRestarts } from '../metrics.js';
+import { retryAfterMs } from './api-status.js';
 import { exponentialBackoffMs } from './backoff.js';
+
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
 
 export interface InformerHandlers<T> {
   onAdd?: (object: T) => void;
@@ -14,37 +19,67 @@ export interface InformerHandlers<T> {
   onDelete?: (object: T) => void;
 }
 
+/** What the informer needs of client-node's Watch; a fake in tests. */
+export type WatchPort = Pick<Watch, 'watch'>;
+
+/** Where an informer lists and watches its objects. */
+export interface InformerSource<T extends KubernetesObject> {
+  /** The collection's path, e.g. /api/v1/pods. */
+  path: string;
+  list: ListPromise<T>;
+  watch: WatchPort;
+  labelSelector?: string;
+}
+
+/** ListWatch takes a Watch; this one hands its calls to a port and reports each the server answered. */
+class PortWatch extends Watch {
+  constructor(
+    private readonly port: WatchPort,
+    private readonly onAnswered: () => void,
+  ) {
+    super(new KubeConfig());
+  }
+
+  override async watch(...[path, queryParams, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
+    let failed = false;
+    const controller = await this.port.watch(path, queryParams, callback, (err: unknown) => {
+      if (err) failed = true;
+      done(err);
+    });
+    // client-node's Watch calls done(err) before it returns when the server did not answer 200.
+    if (!failed) this.onAnswered();
+    return controller;
+  }
+}
+
 export class ResilientInformer<T extends KubernetesObject> {
-  private readonly informer;
+  private readonly informer: ListWatch<T>;
+  /** Consecutive failures, for health. */
   private failures = 0;
+  /** Consecutive failures that were retried with exponential backoff. */
+  private backoffSteps = 0;
   private synced = false;
   private stopped = true;
   private restartTimer: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
 
   constructor(
-    kubeConfig: KubeConfig,
     private readonly resource: string,
-    path: string,
-    list: () => Promise<KubernetesListObject<T>>,
-    labelSelector: string | undefined,
+    source: InformerSource<T>,
     handlers: InformerHandlers<T>,
     private readonly log: Logger,
   ) {
-    const listAndMarkSynced = async (): Promise<KubernetesListObject<T>> => {
-      const result = await list();
+    const listAndMarkSynced: ListPromise<T> = async () => {
+      const result = await source.list();
       this.synced = true;
-      this.failures = 0;
-      this.lastError = undefined;
+      this.answered();
       return result;
     };
-    this.informer = makeInformer<T>(kubeConfig, path, listAndMarkSynced, labelSelector);
+    const watch = new PortWatch(source.watch, () => this.answered());
+    this.informer = new ListWatch<T>(source.path, watch, listAndMarkSynced, false, source.labelSelector);
     if (handlers.onAdd) this.informer.on('add', handlers.onAdd);
     if (handlers.onUpdate) this.informer.on('update', handlers.onUpdate);
     if (handlers.onDelete) this.informer.on('delete', handlers.onDelete);
-    this.informer.on('connect', () => {
-      this.lastError = undefined;
-    });
     this.informer.on('error', (error: unknown) => this.restartLater(error));
   }
 
@@ -63,11 +98,18 @@ export class ResilientInformer<T extends KubernetesObject> {
     await this.informer.stop();
   }
 
+  /** A list or watch succeeded: the server is back, so the next failure backs off from the base again. */
+  private answered(): void {
+    this.failures = 0;
+    this.backoffSteps = 0;
+    this.lastError = undefined;
+  }
+
   private restartLater(error: unknown): void {
     if (this.stopped) return;
     this.failures += 1;
     this.lastError = error instanceof Error ? error.message : String(error);
-    const waitMs = exponentialBackoffMs(this.failures, 500, 30_000);
+    const waitMs = this.retryDelayMs(error);
     informerRestarts.inc({ resource: this.resource });
     this.log.warn({ resource: this.resource, err: this.lastError, retryInMs: waitMs }, 'informer stopped; restarting');
     clearTimeout(this.restartTimer);
@@ -75,6 +117,19 @@ export class ResilientInformer<T extends KubernetesObject> {
       if (this.stopped) return;
       this.informer.start().catch((next: unknown) => this.restartLater(next));
     }, waitMs);
+  }
+
+  /**
+   * The server's Retry-After (bounded) when it sent one: a just-started API server answers 429
+   * with Retry-After: 1 until its watch cache is ready, and the backoff grown while it was down
+   * would otherwise delay recovery by up to the cap. A server that answers is up, so this does
+   * not grow the backoff.
+   */
+  private retryDelayMs(error: unknown): number {
+    const asked = retryAfterMs(error, Date.now());
+    if (asked !== undefined) return Math.min(MAX_DELAY_MS, Math.max(BASE_DELAY_MS, asked));
+    this.backoffSteps += 1;
+    return exponentialBackoffMs(this.backoffSteps, BASE_DELAY_MS, MAX_DELAY_MS);
   }
 
   /** Listed at least once. */

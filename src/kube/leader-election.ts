@@ -2,18 +2,21 @@
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: acquire or renew every
  * retry period with resourceVersion-guarded writes; a lease counts as expired when its record has
  * not changed for leaseDuration by *our* clock (so clock skew between replicas does not matter);
- * leadership is given up when renewal has failed for renewDeadline; on shutdown the lease is
- * released so another replica takes over at once.
+ * a lost write (409) is followed by a re-read, never by assuming the lease; leadership is given
+ * up when renewal has not succeeded within renewDeadline; on shutdown the lease is released so
+ * another replica takes over at once.
  */
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { isLeader } from '../metrics.js';
-import { apiStatus } from './api-status.js';
 import { delay, withTimeout } from './backoff.js';
+import { KubeLeaseStore, type LeaseStore } from './lease-store.js';
 
 export const LEASE_DURATION_SECONDS = 15;
 export const RENEW_DEADLINE_SECONDS = 10;
 export const RETRY_PERIOD_SECONDS = 2;
+/** A request to an API server that is restarting can hang; no attempt waits longer than this. */
+const ATTEMPT_TIMEOUT_MS = 5_000;
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -26,33 +29,37 @@ export interface LeaderElectionOptions {
   onStoppedLeading: () => void;
 }
 
-/**
- * Lease times are MicroTime, which the API server parses with six fractional digits; client-node
- * serializes a Date with toISOString (three), which it rejects. This Date prints six.
- */
-class MicroTime extends Date {
-  override toISOString(): string {
-    return super.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-  }
+/** The lease's record as last seen, and when we saw it change (our clock). */
+interface Observation {
+  record: string;
+  holder: string;
+  durationMs: number;
+  atMs: number;
+}
+
+function timeOf(value: Date | string | undefined): number | undefined {
+  return value === undefined ? undefined : new Date(value).getTime();
 }
 
 export class LeaderElector {
-  private readonly api: CoordinationV1Api;
+  private readonly leases: LeaseStore;
   private readonly abort = new AbortController();
   private leading = false;
-  private observed: { holder: string; renewTime: string; resourceVersion: string } | undefined;
-  private observedAtMs = 0;
+  private observed: Observation | undefined;
+  /** When the last successful renewal was sent. */
+  private renewedAtMs = 0;
   private loop: Promise<void> | undefined;
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
 
+  /** With a KubeConfig the lease is options.namespace/options.name on that cluster. */
   constructor(
-    kubeConfig: KubeConfig,
+    leases: KubeConfig | LeaseStore,
     private readonly options: LeaderElectionOptions,
     private readonly log: Logger,
   ) {
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.leases = leases instanceof KubeConfig ? new KubeLeaseStore(leases, options.namespace, options.name) : leases;
     this.leaseDurationMs = (options.leaseDurationSeconds ?? LEASE_DURATION_SECONDS) * 1000;
     this.renewDeadlineMs = (options.renewDeadlineSeconds ?? RENEW_DEADLINE_SECONDS) * 1000;
     this.retryPeriodMs = (options.retryPeriodSeconds ?? RETRY_PERIOD_SECONDS) * 1000;
@@ -66,39 +73,61 @@ export class LeaderElector {
     this.loop ??= this.run();
   }
 
-  /** Stops campaigning; when leading, releases the lease so another replica can take over at once. */
+  /** Stops campaigning; when leading, stops leading and then releases the lease so another replica can take over at once. */
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
-    if (this.leading) {
-      this.setLeading(false);
-      await this.release();
-    }
+    if (this.leading) this.setLeading(false);
+    // Also a lease taken by an attempt that finished after stop() began.
+    if (this.observed?.holder === this.options.identity) await this.release();
   }
 
   private async run(): Promise<void> {
-    let lastRenewMs = Date.now();
     while (!this.abort.signal.aborted) {
+      if (this.leading && this.renewDeadlinePassed()) this.stepDown('could not renew the lease within the renew deadline');
+      const startedMs = Date.now();
       let acquired = false;
       try {
-        // A request to an API server that is restarting can hang; never let one stall the loop
-        // past the renew deadline.
-        acquired = await withTimeout(this.tryAcquireOrRenew(), Math.min(this.renewDeadlineMs, 5_000), 'lease update');
+        acquired = await withTimeout(this.tryAcquireOrRenew(), this.attemptTimeoutMs(startedMs), 'lease update');
       } catch (error) {
         this.log.warn({ err: (error as Error).message }, 'leader election: lease update failed');
       }
-      const now = Date.now();
+      // Stopping: never start leading now; stop() releases what this attempt took.
+      if (this.abort.signal.aborted) break;
       if (acquired) {
-        lastRenewMs = now;
+        this.renewedAtMs = startedMs;
         if (!this.leading) this.setLeading(true);
-      } else if (this.leading && now - lastRenewMs >= this.renewDeadlineMs) {
-        this.log.error('leader election: could not renew the lease within the renew deadline; stepping down');
-        this.setLeading(false);
-      } else if (this.leading && this.observed !== undefined && this.observed.holder !== this.options.identity) {
-        this.setLeading(false);
+      } else if (this.leading && this.heldByOther()) {
+        this.stepDown(`the lease is held by ${this.observed?.holder}`);
+      } else if (this.leading && this.renewDeadlinePassed()) {
+        this.stepDown('could not renew the lease within the renew deadline');
       }
-      await delay(this.retryPeriodMs, this.abort.signal);
+      await delay(this.nextAttemptInMs(), this.abort.signal);
     }
+  }
+
+  private renewDeadlinePassed(): boolean {
+    return Date.now() >= this.renewedAtMs + this.renewDeadlineMs;
+  }
+
+  /** A leader's attempt ends by its renew deadline, so it steps down in time however the API server behaves. */
+  private attemptTimeoutMs(startedMs: number): number {
+    const left = this.leading ? this.renewedAtMs + this.renewDeadlineMs - startedMs : this.renewDeadlineMs;
+    return Math.max(1, Math.min(ATTEMPT_TIMEOUT_MS, left));
+  }
+
+  private nextAttemptInMs(): number {
+    if (!this.leading) return this.retryPeriodMs;
+    return Math.max(0, Math.min(this.retryPeriodMs, this.renewedAtMs + this.renewDeadlineMs - Date.now()));
+  }
+
+  private heldByOther(): boolean {
+    return this.observed !== undefined && this.observed.holder !== '' && this.observed.holder !== this.options.identity;
+  }
+
+  private stepDown(why: string): void {
+    this.log.error(`leader election: ${why}; stepping down`);
+    this.setLeading(false);
   }
 
   private setLeading(leading: boolean): void {
@@ -109,73 +138,69 @@ export class LeaderElector {
     else this.options.onStoppedLeading();
   }
 
+  /** Records the lease; its observation time moves only when its record changed (client-go compares the whole record). */
+  private observe(lease: V1Lease): void {
+    const spec = lease.spec ?? {};
+    const holder = spec.holderIdentity ?? '';
+    const record = JSON.stringify([holder, spec.leaseDurationSeconds, timeOf(spec.acquireTime), timeOf(spec.renewTime), spec.leaseTransitions]);
+    if (this.observed?.record === record) return;
+    this.observed = { record, holder, durationMs: (spec.leaseDurationSeconds ?? LEASE_DURATION_SECONDS) * 1000, atMs: Date.now() };
+  }
+
+  /** Someone else wrote the lease since we read it: see what they wrote instead of assuming it. */
+  private async reread(): Promise<false> {
+    const current = await this.leases.get();
+    if (current !== undefined) this.observe(current);
+    return false;
+  }
+
   private leaseSpec(acquireTime: Date): V1Lease['spec'] {
     return {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: Math.round(this.leaseDurationMs / 1000),
-      acquireTime: new MicroTime(acquireTime.getTime()),
-      renewTime: new MicroTime(),
+      acquireTime,
+      renewTime: new Date(),
     };
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity } = this.options;
-    let lease: V1Lease;
-    try {
-      lease = await this.api.readNamespacedLease({ name, namespace });
-    } catch (error) {
-      if (apiStatus(error) !== 404) throw error;
-      try {
-        await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: this.leaseSpec(new Date()) } });
-        return true;
-      } catch (createError) {
-        if (apiStatus(createError) === 409) return false;
-        throw createError;
-      }
-    }
-    const holder = lease.spec?.holderIdentity ?? '';
-    const record = { holder, renewTime: String(lease.spec?.renewTime ?? ''), resourceVersion: lease.metadata?.resourceVersion ?? '' };
-    if (this.observed === undefined || this.observed.holder !== record.holder || this.observed.renewTime !== record.renewTime) {
-      this.observed = record;
-      this.observedAtMs = Date.now();
-    }
-    const durationMs = (lease.spec?.leaseDurationSeconds ?? LEASE_DURATION_SECONDS) * 1000;
-    const heldByOther = holder !== '' && holder !== identity && Date.now() < this.observedAtMs + durationMs;
-    if (heldByOther) return false;
-    const acquireTime = holder === identity && lease.spec?.acquireTime ? new Date(lease.spec.acquireTime) : new Date();
-    try {
-      const updated = await this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: this.leaseSpec(acquireTime) } });
-      this.observed = { holder: identity, renewTime: String(updated.spec?.renewTime ?? ''), resourceVersion: updated.metadata?.resourceVersion ?? '' };
-      this.observedAtMs = Date.now();
+    const lease = await this.leases.get();
+    if (lease === undefined) {
+      const created = await this.leases.create({ metadata: { name, namespace }, spec: this.leaseSpec(new Date()) });
+      if (created === 'conflict') return this.reread();
+      this.observe(created);
       return true;
-    } catch (error) {
-      if (apiStatus(error) === 409) return false;
-      throw error;
     }
+    this.observe(lease);
+    const observed = this.observed as Observation;
+    if (this.heldByOther() && Date.now() < observed.atMs + observed.durationMs) return false;
+    const acquireTime = observed.holder === identity && lease.spec?.acquireTime ? new Date(lease.spec.acquireTime) : new Date();
+    const updated = await this.leases.update({ ...lease, spec: this.leaseSpec(acquireTime) });
+    if (updated === 'conflict') return this.reread();
+    this.observe(updated);
+    return true;
   }
 
   private async release(): Promise<void> {
-    const { namespace, name, identity } = this.options;
     try {
-      const lease = await this.api.readNamespacedLease({ name, namespace });
-      if (lease.spec?.holderIdentity !== identity) return;
-      await this.api.replaceNamespacedLease({
-        name,
-        namespace,
-        body: {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: '',
-            leaseDurationSeconds: 1,
-            renewTime: new MicroTime(),
-            acquireTime: lease.spec?.acquireTime === undefined ? undefined : new MicroTime(new Date(lease.spec.acquireTime).getTime()),
-          },
-        },
-      });
-      this.log.info('released the leader lease');
+      await withTimeout(this.clearHolder(), ATTEMPT_TIMEOUT_MS, 'lease release');
     } catch (error) {
       this.log.warn({ err: (error as Error).message }, 'could not release the leader lease');
     }
+  }
+
+  private async clearHolder(): Promise<void> {
+    const lease = await this.leases.get();
+    if (lease === undefined) return;
+    this.observe(lease);
+    if (lease.spec?.holderIdentity !== this.options.identity) return;
+    const released = await this.leases.update({ ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date() } });
+    if (released === 'conflict') {
+      this.log.warn('could not release the leader lease: it changed since it was read');
+      return;
+    }
+    this.observe(released);
+    this.log.info('released the leader lease');
   }
 }

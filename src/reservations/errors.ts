@@ -1,7 +1,10 @@
 /** Reservation errors and how the HTTP edge answers them: JSON `{error, message}`. */
-import type { Response } from 'express';
-import { errorMessage, PodpoolError, type ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Request, Response } from 'express';
+import { PodpoolError, type ErrorCode } from '../errors.js';
+import { INTERNAL_ERROR_MESSAGE, logFailedRequest, logRejectedRequest, requestInputError, type ErrorBody } from '../http-errors.js';
+import { excerpt, MAX_MESSAGE_CHARS, type Logger } from '../log.js';
+
+export type { ErrorBody };
 
 /** No pod could be handed out now; the caller should retry after `retryAfterSeconds`. */
 export class ReservationUnavailableError extends PodpoolError {
@@ -24,33 +27,34 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   Internal: 500,
 };
 
-export interface ErrorBody {
-  error: ErrorCode;
-  message: string;
+function send(response: Response, status: number, body: ErrorBody): void {
+  response.status(status).json(body);
 }
 
-/** Errors thrown by express' body parser carry an HTTP status and a type. */
-function bodyParserStatus(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error) || !('status' in error)) return undefined;
-  const status = (error as { status: unknown }).status;
-  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
-}
-
-export function sendError(response: Response, error: unknown, log: Logger): void {
+/**
+ * Answers a failed request: a PodpoolError by its code, malformed input that express or its body
+ * parser refused (bad JSON, a body that is not the gzip it claims, a bad percent-escape in the
+ * path) with its 4xx as InvalidArgument, anything else with a 500 that hides the details. Bad
+ * input and failures on our side are logged, each with one bounded line.
+ */
+export function sendError(request: Request, response: Response, error: unknown, log: Logger): void {
   if (response.headersSent) return;
-  const parserStatus = bodyParserStatus(error);
-  if (parserStatus !== undefined) {
-    const message = parserStatus === 413 ? 'request body is too large' : `request body is not valid JSON: ${errorMessage(error)}`;
-    response.status(parserStatus).json({ error: 'InvalidArgument', message } satisfies ErrorBody);
+  if (error instanceof PodpoolError) {
+    const status = STATUS_BY_CODE[error.code];
+    const message = excerpt(error.message, MAX_MESSAGE_CHARS);
+    if (error.code === 'InvalidArgument' || error.code === 'InvalidSpec') logRejectedRequest(log, request, status, message);
+    if (error.code === 'Internal') logFailedRequest(log, request, error);
+    if (error instanceof ReservationUnavailableError) response.setHeader('Retry-After', String(error.retryAfterSeconds));
+    if (error.code === 'Unauthenticated') response.setHeader('WWW-Authenticate', 'Bearer');
+    send(response, status, { error: error.code, message });
     return;
   }
-  if (!(error instanceof PodpoolError)) {
-    log.error({ err: error }, 'reservation request failed');
-    response.status(500).json({ error: 'Internal', message: 'internal error; see the operator log' } satisfies ErrorBody);
+  const input = requestInputError(error);
+  if (input !== undefined) {
+    logRejectedRequest(log, request, input.status, input.message);
+    send(response, input.status, { error: 'InvalidArgument', message: input.message });
     return;
   }
-  if (error.code === 'Internal') log.error({ err: error }, 'reservation request failed');
-  if (error instanceof ReservationUnavailableError) response.setHeader('Retry-After', String(error.retryAfterSeconds));
-  if (error.code === 'Unauthenticated') response.setHeader('WWW-Authenticate', 'Bearer');
-  response.status(STATUS_BY_CODE[error.code]).json({ error: error.code, message: error.message } satisfies ErrorBody);
+  logFailedRequest(log, request, error);
+  send(response, 500, { error: 'Internal', message: INTERNAL_ERROR_MESSAGE });
 }

@@ -1,5 +1,6 @@
 /** Parses reservation input at the edge into typed values; anything else is a clear 400. */
 import { PodpoolError } from '../errors.js';
+import { excerpt } from '../log.js';
 
 export const MAX_USER_LENGTH = 253;
 export const MAX_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -23,7 +24,7 @@ export function parseReserveBody(body: unknown): ReserveBody {
     throw invalid('the body must be a JSON object like {"user": "alice"} sent with Content-Type: application/json');
   }
   const unknownFields = Object.keys(body).filter((field) => !ALLOWED_FIELDS.has(field));
-  if (unknownFields.length > 0) throw invalid(`unknown field(s) ${unknownFields.join(', ')}; allowed: user, ttlSeconds`);
+  if (unknownFields.length > 0) throw invalid(`unknown field(s) ${excerpt(unknownFields.join(', '))}; allowed: user, ttlSeconds`);
   const { user, ttlSeconds } = body as Record<string, unknown>;
   if (typeof user !== 'string' || user.trim() === '') throw invalid('user must be a non-empty string');
   if (user.length > MAX_USER_LENGTH) throw invalid(`user must be at most ${MAX_USER_LENGTH} characters`);
@@ -46,7 +47,7 @@ export function parseWait(value: unknown, maxWaitSeconds = MAX_WAIT_SECONDS): nu
   if (value === undefined) return 0;
   if (typeof value !== 'string') throw invalid('wait must be given once, as a duration like 30s');
   const match = DURATION.exec(value.trim());
-  if (match === null) throw invalid(`wait=${JSON.stringify(value)} is not a duration like 30s, 1500ms or 2m`);
+  if (match === null) throw invalid(`wait=${JSON.stringify(excerpt(value))} is not a duration like 30s, 1500ms or 2m`);
   const ms = Number(match[1]) * (MS_PER_UNIT[match[2] ?? 's'] ?? 1000);
   return Math.min(ms, maxWaitSeconds * 1000);
 }
@@ -54,11 +55,18 @@ export function parseWait(value: unknown, maxWaitSeconds = MAX_WAIT_SECONDS): nu
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Namespaces are DNS labels; pool and pod names DNS subdomains. */
-export function parseObjectName(value: string | undefined, what: 'namespace' | 'pool' | 'pod'): string {
+export type ObjectKind = 'namespace' | 'pool' | 'pod';
+
+/** Namespaces are DNS labels (at most 63 characters); pool and pod names DNS subdomains (at most 253). */
+export function isValidObjectName(value: string, what: ObjectKind): boolean {
   const [pattern, maxLength] = what === 'namespace' ? [DNS_LABEL, 63] : [DNS_SUBDOMAIN, 253];
-  if (value === undefined || value.length > maxLength || !pattern.test(value)) {
-    throw invalid(`${JSON.stringify(value ?? '')} is not a valid ${what} name`);
+  // Length first: the pattern never runs on a megabyte of input.
+  return value.length <= maxLength && pattern.test(value);
+}
+
+export function parseObjectName(value: string | undefined, what: ObjectKind): string {
+  if (value === undefined || !isValidObjectName(value, what)) {
+    throw invalid(`${JSON.stringify(excerpt(value ?? ''))} is not a valid ${what} name`);
   }
   return value;
 }

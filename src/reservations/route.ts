@@ -7,6 +7,7 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { PodpoolError } from '../errors.js';
+import { jsonNotFound } from '../http-errors.js';
 import { logger as defaultLogger, type Logger } from '../log.js';
 import type { Authenticator, ReservationVerb, UserInfo } from './auth.js';
 import { sendError } from './errors.js';
@@ -18,6 +19,7 @@ import type { UnmetDemandRecorder } from './unmet-demand.js';
 
 export const RESERVATIONS_PATH = '/api/v1/namespaces/:namespace/podpools/:name/reservations';
 export const DEFAULT_BODY_LIMIT = '8kb';
+const PUBLIC_PATH = '/api/v1/namespaces/{namespace}/podpools/{pool}/reservations';
 
 export interface ReservationsRouterDeps {
   /** The process's informer cache (a ClusterCache fits). */
@@ -109,6 +111,8 @@ export function createReservationsRouter(deps: ReservationsRouterDeps): Router {
     response.json({ ...reservation, released: true });
   });
 
-  router.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => sendError(response, error, log));
+  // The router is the whole reservations server: anything it does not serve is a JSON 404, not express's HTML page.
+  router.use(jsonNotFound(`the reservations API serves POST and GET ${PUBLIC_PATH} and DELETE ${PUBLIC_PATH}/{pod}`));
+  router.use((error: unknown, request: Request, response: Response, _next: NextFunction) => sendError(request, response, error, log));
   return router;
 }

@@ -6,9 +6,11 @@
  */
 import { activityPush, activityStateOf, type ActivityState } from './activity.js';
 import { poolKey, type PoolRef } from './pool-ref.js';
-import type { ScalerService } from './service.js';
+import type { ScalerAnswer, ScalerService } from './service.js';
 
 export const DEFAULT_ACTIVITY_INTERVAL_MS = 5_000;
+/** How long a push waits for the controller's status write of the same change before it goes anyway (0: no wait). */
+export const DEFAULT_PUBLISH_GRACE_MS = 2_000;
 
 export interface ActivitySubscriber {
   /** A message for the stream; the first one is the current state. */
@@ -35,11 +37,14 @@ export class PoolActivityWatch {
   private readonly pending = new Set<string>();
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Pools whose `true` push waits for the controller's status write (see ScalerAnswer.published). */
+  private readonly held = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
   constructor(
     private readonly service: ScalerService,
     private readonly intervalMs: number = DEFAULT_ACTIVITY_INTERVAL_MS,
+    private readonly publishGraceMs: number = DEFAULT_PUBLISH_GRACE_MS,
   ) {}
 
   /**
@@ -96,22 +101,49 @@ export class PoolActivityWatch {
     const subscribers = [...this.pools.values()].flatMap((pool) => [...pool.subscribers]);
     this.pools.clear();
     this.pending.clear();
+    for (const timer of this.held.values()) clearTimeout(timer);
+    this.held.clear();
     for (const subscriber of subscribers) subscriber.end();
   }
 
-  private evaluate(key: string): void {
+  private evaluate(key: string, graceOver = false): void {
     const pool = this.pools.get(key);
     if (pool === undefined) return;
-    let current: ActivityState;
+    let answer: ScalerAnswer;
     try {
-      current = activityStateOf(this.service.answer(pool.ref));
+      answer = this.service.answer(pool.ref);
     } catch (error) {
       this.pools.delete(key);
+      this.release(key);
       this.stopTimerWhenIdle();
       for (const subscriber of pool.subscribers) subscriber.fail(error);
       return;
     }
+    const current = activityStateOf(answer);
+    // A change the controller has not written to status yet: KEDA, told now, would update /scale
+    // while that status write lands and lose the race. The status write is itself a pool change,
+    // so the push goes out right after it (or when the grace ends, if no controller writes).
+    if (!graceOver && this.publishGraceMs > 0 && !answer.published && activityPush(pool.last, current) === true) {
+      this.hold(key);
+      return;
+    }
+    this.release(key);
     this.deliver(pool, current);
+  }
+
+  private hold(key: string): void {
+    if (this.held.has(key)) return;
+    const timer = setTimeout(() => {
+      this.held.delete(key);
+      this.evaluate(key, true);
+    }, this.publishGraceMs);
+    timer.unref();
+    this.held.set(key, timer);
+  }
+
+  private release(key: string): void {
+    clearTimeout(this.held.get(key));
+    this.held.delete(key);
   }
 
   private deliver(pool: WatchedPool, current: ActivityState): void {
@@ -124,7 +156,10 @@ export class PoolActivityWatch {
   private unsubscribe(key: string, subscriber: ActivitySubscriber): void {
     const pool = this.pools.get(key);
     if (pool === undefined || !pool.subscribers.delete(subscriber)) return;
-    if (pool.subscribers.size === 0) this.pools.delete(key);
+    if (pool.subscribers.size === 0) {
+      this.pools.delete(key);
+      this.release(key);
+    }
     this.stopTimerWhenIdle();
   }
 

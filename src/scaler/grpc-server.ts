@@ -22,6 +22,8 @@ export interface ScalerServerOptions {
   tls?: ScalerTls | undefined;
   /** How often open streams re-evaluate their pool (windows and rates move with time alone). */
   streamIntervalMs?: number | undefined;
+  /** How long a push of `true` waits for the controller's status write of the same change. */
+  publishGraceMs?: number | undefined;
   /** How long close() waits for calls in flight before cutting them. */
   shutdownGraceMs?: number | undefined;
 }
@@ -32,7 +34,7 @@ export class ScalerGrpcServer {
   private listening = false;
 
   constructor(private readonly options: ScalerServerOptions) {
-    this.watch = new PoolActivityWatch(options.service, options.streamIntervalMs ?? DEFAULT_ACTIVITY_INTERVAL_MS);
+    this.watch = new PoolActivityWatch(options.service, options.streamIntervalMs ?? DEFAULT_ACTIVITY_INTERVAL_MS, options.publishGraceMs);
     this.server = new grpc.Server({
       // Finds KEDA operators that vanished without closing their stream.
       'grpc.keepalive_time_ms': 30_000,

@@ -1,10 +1,12 @@
 /**
  * The scaler's HTTP twin for KEDA's metrics-api trigger: the same answer as GetMetrics, as JSON
  * (valueLocation `desiredReplicas`). KEDA accepts only status 200, so every failure is a non-200
- * with a JSON body saying why.
+ * with a JSON body saying why, a malformed URL included (never express's HTML error page).
  */
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { errorMessage, PodpoolError, type ErrorCode } from '../errors.js';
+import { jsonErrorHandler, jsonNotFound, logRejectedRequest, type ErrorBody } from '../http-errors.js';
+import { excerpt, logger as processLogger, MAX_MESSAGE_CHARS, type Logger } from '../log.js';
 import { scalerRequestDuration, scalerRequestsTotal } from '../metrics.js';
 import { poolRefFromPath } from './pool-ref.js';
 import type { ScalerService } from './service.js';
@@ -23,14 +25,26 @@ export interface ScalerHttpAnswer {
   reason: string;
 }
 
-function sendError(res: Response, error: unknown): number {
+export interface ScalerHttpOptions {
+  log?: Logger;
+}
+
+function countAnswer(status: number): void {
+  scalerRequestsTotal.inc({ rpc: 'http', outcome: `${Math.floor(status / 100)}xx` });
+}
+
+function sendError(req: Request, res: Response, error: unknown, log: Logger): number {
   const status = error instanceof PodpoolError ? (HTTP_STATUS_BY_CODE[error.code] ?? 500) : 500;
+  // A name that is not a name repeats in the message; the path it came from can be kilobytes long.
+  const message = excerpt(errorMessage(error), MAX_MESSAGE_CHARS);
+  if (status === 400) logRejectedRequest(log, req, status, message);
   if (status === 503) res.set('Retry-After', '1');
-  res.status(status).json({ error: error instanceof PodpoolError ? error.code : 'Internal', message: errorMessage(error) });
+  res.status(status).json({ error: error instanceof PodpoolError ? error.code : 'Internal', message } satisfies ErrorBody);
   return status;
 }
 
-export function scalerHttpRouter(service: ScalerService): Router {
+export function scalerHttpRouter(service: ScalerService, options: ScalerHttpOptions = {}): Router {
+  const log = (options.log ?? processLogger).child({ component: 'scaler-http' });
   const router = Router();
   router.get(SCALER_HTTP_PATH, (req, res) => {
     const stopTimer = scalerRequestDuration.startTimer({ rpc: 'http' });
@@ -49,17 +63,16 @@ export function scalerHttpRouter(service: ScalerService): Router {
       };
       res.json(body);
     } catch (error) {
-      status = sendError(res, error);
+      status = sendError(req, res, error, log);
     } finally {
-      scalerRequestsTotal.inc({ rpc: 'http', outcome: `${Math.floor(status / 100)}xx` });
+      countAnswer(status);
       stopTimer();
     }
   });
   // Anything else under /scaler is a wrong URL in a trigger: say so in JSON, as KEDA logs the body.
-  router.use('/scaler', (req, res) => {
-    scalerRequestsTotal.inc({ rpc: 'http', outcome: '4xx' });
-    res.status(404).json({ error: 'NotFound', message: `no scaler route ${req.method} ${req.originalUrl}; use GET /scaler/v1/namespaces/{namespace}/podpools/{name}` });
-  });
+  router.use('/scaler', jsonNotFound('use GET /scaler/v1/namespaces/{namespace}/podpools/{name}', countAnswer));
+  // Errors raised before the handler runs, such as a path segment whose percent-escape does not decode.
+  router.use('/scaler', jsonErrorHandler({ log, onAnswer: countAnswer }));
   return router;
 }
 

@@ -24,6 +24,12 @@ export interface ScalerAnswer {
   desiredReplicas: number;
   active: boolean;
   recommendation: Recommendation;
+  /**
+   * The controller has already written this answer to the pool's status (for the current
+   * generation). Until it has, a status write is on its way, and KEDA's resourceVersion-guarded
+   * /scale update racing it would fail with a conflict that KEDA does not retry until its next poll.
+   */
+  published: boolean;
 }
 
 /**
@@ -88,6 +94,7 @@ export class ScalerService {
       desiredReplicas: recommendation.desiredReplicas,
       active: recommendation.desiredReplicas > 0,
       recommendation,
+      published: pool.status?.observedGeneration === pool.metadata.generation && pool.status?.desiredReplicas === recommendation.desiredReplicas,
     };
     this.answers.set(key, { pool, at: now, answer });
     this.sweep(now);

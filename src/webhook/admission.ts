@@ -7,6 +7,8 @@
  * - Anything but CREATE of a core/v1 Pod (no subresource): allowed untouched.
  * - A pod that names no pool (no podpool.dev/pool label, no PodPool owner): allowed untouched.
  * - A pod whose label and PodPool owner name different pools: denied, it cannot be in both.
+ * - A pool name no PodPool can have (not a DNS subdomain of at most 253 characters): denied
+ *   before any lookup, so neither the cache nor the API server is asked about a 1 MB label.
  * - A pod that claims podpool.dev/state=reserved: denied. A reserved pod is never scaled down and
  *   never counted, so creating one would bypass the pool; silently turning it into "warming" would
  *   instead hand a pod its creator believes is theirs to another user. Reserve through the API.
@@ -22,6 +24,8 @@
  */
 import { API_GROUP, KIND, POOL_LABEL, STATE_LABEL } from '../api/labels.js';
 import type { PodPoolReader } from '../kube/pool-reader.js';
+import { excerpt } from '../log.js';
+import { isValidObjectName } from '../reservations/request-body.js';
 import { INITIAL_STATE, poolPodPatch, type JsonPatchOperation } from './patch.js';
 import type { AdmissionRequest, AdmissionResponse, AdmittedPod } from './review.js';
 
@@ -55,7 +59,7 @@ function poolNameOf(pod: AdmittedPod): PoolName {
   const named = [...new Set([...(labelled === undefined ? [] : [labelled]), ...owners])];
   if (named.length === 0) return undefined;
   if (named.length > 1) {
-    return { conflict: `the pod names several pools (label ${POOL_LABEL}=${labelled ?? '<unset>'}, PodPool owners ${owners.join(', ') || '<none>'})` };
+    return { conflict: `the pod names several pools (label ${POOL_LABEL}=${excerpt(labelled ?? '<unset>')}, PodPool owners ${excerpt(owners.join(', ') || '<none>')})` };
   }
   return { name: named[0]! };
 }
@@ -63,7 +67,7 @@ function poolNameOf(pod: AdmittedPod): PoolName {
 function podDescription(request: AdmissionRequest): string {
   const metadata = request.pod?.metadata;
   const name = metadata?.name || (metadata?.generateName ? `${metadata.generateName}*` : '<unnamed>');
-  return `${request.namespace ?? '<no namespace>'}/${name}`;
+  return `${request.namespace ?? '<no namespace>'}/${excerpt(name)}`;
 }
 
 export function decideAdmission(request: AdmissionRequest, pools: PodPoolReader): AdmissionDecision {
@@ -74,6 +78,14 @@ export function decideAdmission(request: AdmissionRequest, pools: PodPoolReader)
   const poolName = poolNameOf(pod);
   if (poolName === undefined) return { outcome: 'allowed', reason: 'the pod names no pool' };
   if ('conflict' in poolName) return { outcome: 'denied', reason: poolName.conflict };
+  if (!isValidObjectName(poolName.name, 'pool')) {
+    return {
+      outcome: 'denied',
+      reason:
+        `pod ${podDescription(request)} names PodPool ${JSON.stringify(excerpt(poolName.name))}, which is not a valid PodPool name ` +
+        `(lowercase letters, digits, '-' and '.', at most 253 characters): fix the ${POOL_LABEL} label or the PodPool owner reference`,
+    };
+  }
 
   const namespace = request.namespace ?? '';
   const pool = `${namespace}/${poolName.name}`;
@@ -105,7 +117,7 @@ export function decideAdmission(request: AdmissionRequest, pools: PodPoolReader)
   const patch = poolPodPatch(pod, found);
   const warnings =
     claimedState !== undefined && claimedState !== INITIAL_STATE
-      ? [`podpool webhook: ${STATE_LABEL}=${claimedState} replaced by ${INITIAL_STATE}; a new pod is not ready yet`]
+      ? [`podpool webhook: ${STATE_LABEL}=${excerpt(claimedState)} replaced by ${INITIAL_STATE}; a new pod is not ready yet`]
       : undefined;
   if (patch.length === 0) return { outcome: 'allowed', pool, reason: 'labels already stamped' };
   return { outcome: 'patched', pool, reason: `stamped ${patch.length} label operation(s)`, patch, ...(warnings ? { warnings } : {}) };

@@ -3,6 +3,8 @@
  * (or a PodpoolError('InvalidArgument') naming the first problem), and the typed answer back to JSON.
  */
 import { PodpoolError } from '../errors.js';
+import { excerpt } from '../log.js';
+import { isValidObjectName } from '../reservations/request-body.js';
 import type { JsonPatchOperation } from './patch.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
@@ -53,8 +55,16 @@ function invalid(message: string): PodpoolError {
   return new PodpoolError('InvalidArgument', message);
 }
 
+/**
+ * A short account of an untrusted value for an error message. It never walks into lists or
+ * objects: JSON.parse accepts nesting 100,000 deep that JSON.stringify then overflows the stack on.
+ */
 function describeValue(value: unknown): string {
-  return value === undefined ? '<unset>' : JSON.stringify(value).slice(0, 100);
+  if (value === undefined) return '<unset>';
+  if (typeof value === 'string') return JSON.stringify(excerpt(value, 100));
+  if (Array.isArray(value)) return `a list of ${value.length} item(s)`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return 'an object';
 }
 
 function isObject(value: unknown): value is JsonObject {
@@ -72,7 +82,7 @@ function parseLabels(value: unknown): Record<string, string> | null | undefined 
   if (value === undefined || value === null) return value;
   if (!isObject(value)) throw invalid('request.object.metadata.labels must be an object of strings');
   for (const [key, label] of Object.entries(value)) {
-    if (typeof label !== 'string') throw invalid(`request.object.metadata.labels[${JSON.stringify(key)}] must be a string`);
+    if (typeof label !== 'string') throw invalid(`request.object.metadata.labels[${JSON.stringify(excerpt(key))}] must be a string`);
   }
   return value as Record<string, string>;
 }
@@ -142,6 +152,9 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
   if (inspectPod && (request.object === undefined || request.object === null)) throw invalid('request.object is missing');
   const namespace = optionalString(request, 'namespace', 'request') || undefined;
   if (inspectPod && namespace === undefined) throw invalid('request.namespace is required for a Pod');
+  if (namespace !== undefined && !isValidObjectName(namespace, 'namespace')) {
+    throw invalid(`request.namespace ${describeValue(namespace)} is not a valid namespace name`);
+  }
   return {
     uid,
     operation: operation as AdmissionOperation,

@@ -6,8 +6,9 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { PodpoolError, errorMessage } from '../errors.js';
+import { requestInputError } from '../http-errors.js';
 import type { PodPoolReader } from '../kube/pool-reader.js';
-import { logger as processLogger, type Logger } from '../log.js';
+import { excerpt, loggedError, logger as processLogger, MAX_MESSAGE_CHARS, type Logger } from '../log.js';
 import { admissionDuration, admissionRequestsTotal } from '../metrics.js';
 import { admissionResponse } from './admission.js';
 import { MUTATE_POD_PATH } from './configuration.js';
@@ -27,18 +28,6 @@ export interface WebhookRouteOptions {
 }
 
 type MetricOutcome = 'patched' | 'allowed' | 'denied' | 'bad_request' | 'error';
-
-interface ParserError {
-  status: number;
-  type: string;
-  message: string;
-}
-
-function isClientParserError(error: unknown): error is ParserError {
-  if (error === null || typeof error !== 'object') return false;
-  const { status, type } = error as Partial<ParserError>;
-  return typeof status === 'number' && status >= 400 && status < 500 && typeof type === 'string';
-}
 
 const START_TIME = Symbol('admissionStart');
 type TimedResponse = Response & { [START_TIME]?: bigint };
@@ -66,8 +55,9 @@ export function webhookRouter(options: WebhookRouteOptions): Router {
   });
 
   function clientError(req: Request, res: Response, status: number, reason: string): void {
-    log.warn({ status, reason, remoteAddress: req.socket.remoteAddress }, 'rejected admission request');
-    reject(res, status, reason);
+    const bounded = excerpt(reason, MAX_MESSAGE_CHARS);
+    log.warn({ status, reason: bounded, remoteAddress: req.socket.remoteAddress }, 'rejected admission request');
+    reject(res, status, bounded);
   }
 
   router.post(
@@ -111,12 +101,13 @@ export function webhookRouter(options: WebhookRouteOptions): Router {
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
     // Every malformed request is a 400 (not the parser's 413 or 415); its error type says what was wrong.
-    if (isClientParserError(error)) {
-      const reason = error.type === 'entity.too.large' ? `body larger than ${options.maxBodyBytes ?? MAX_ADMISSION_BODY_BYTES} bytes` : error.message;
-      return clientError(req, res, 400, `${error.type}: ${reason}`);
+    const input = requestInputError(error);
+    if (input !== undefined) {
+      const reason = input.type === 'entity.too.large' ? `body larger than ${options.maxBodyBytes ?? MAX_ADMISSION_BODY_BYTES} bytes` : input.message;
+      return clientError(req, res, 400, input.type === undefined ? reason : `${input.type}: ${reason}`);
     }
-    log.error({ err: error, path: req.path }, 'admission handler failed');
-    reject(res, 500, `internal error: ${errorMessage(error)}`);
+    log.error({ err: loggedError(error), path: excerpt(req.path) }, 'admission handler failed');
+    reject(res, 500, `internal error: ${excerpt(errorMessage(error), MAX_MESSAGE_CHARS)}`);
   });
 
   return router;

@@ -32,22 +32,31 @@ describe('KEDA and the HPA drive PodPools end to end', () => {
     return new PoolProbe(kc, namespace, 'pool');
   };
 
+  /** A user allowed to reserve from the namespace's pools, calling the reservation API. */
+  const reserver = async (namespace: string): Promise<(user: string) => Promise<{ status: number; body: Record<string, unknown> }>> => {
+    kubectl(['create', 'role', 'reserver', '-n', namespace, '--verb=create,delete', '--resource=podpools.podpool.dev/reservations']);
+    kubectl(['create', 'rolebinding', 'reserver', '-n', namespace, '--role=reserver', `--serviceaccount=${namespace}:frontend`]);
+    const { token } = await serviceAccountKubeconfig(kc, namespace, 'frontend');
+    return (user) => callReservations({ port: operator.reservationsPort, ca }, 'POST', `/api/v1/namespaces/${namespace}/podpools/pool/reservations`, token, { user });
+  };
+  const twin = async (probe: PoolProbe): Promise<{ desiredReplicas: number; reason: string }> =>
+    (await (await fetch(`http://127.0.0.1:${operator.metricsPort}/scaler/v1/namespaces/${probe.namespace}/podpools/${probe.name}`)).json()) as { desiredReplicas: number; reason: string };
+
   beforeAll(async () => {
     kc = adminKubeConfig();
     await installCrd(kc);
     operatorNamespace = await createNamespace(kc, 'podpool-system');
     operator = await startOperatorProcess({ leaseNamespace: operatorNamespace, identity: 'e2e' });
-    const secret = kubectl(['get', 'secret', 'podpool-tls', '-n', operatorNamespace, '-o', 'jsonpath={.data.ca\\.crt}']);
-    ca = Buffer.from(secret.stdout, 'base64').toString();
+    const secret = JSON.parse(kubectl(['get', 'secret', 'podpool-tls', '-n', operatorNamespace, '-o', 'json']).stdout) as { data: Record<string, string> };
+    ca = Buffer.from(secret.data['ca-bundle.crt'] ?? secret.data['ca.crt'] ?? '', 'base64').toString();
   }, 120_000);
 
   afterAll(async () => {
     await operator?.stop();
   });
 
-  it('external: a window about to start scales the pool up through KEDA and the HPA; when it ends the pool scales down after the stabilization, keeping the reserved pod', async () => {
-    const stabilizationSeconds = 10;
-    const probe = await newPool('loop', { replicas: 1, minPoolSize: 1, maxPoolSize: 10, targetReadyPods: 1, scaleDownStabilizationSeconds: stabilizationSeconds });
+  it('external: a window about to start scales the pool up through KEDA and the HPA; without it the pool scales down, keeping the reserved pod', async () => {
+    const probe = await newPool('loop', { replicas: 1, minPoolSize: 1, maxPoolSize: 10, targetReadyPods: 1, scaleDownStabilizationSeconds: 10 });
     const { namespace } = probe;
     const before = await scrape(operator.metricsPort);
     apply(scaledObjectYaml(namespace, 'loop', 'pool', { trigger: { type: 'external', scalerAddress: scalerAddress() }, pollingInterval: 1, minReplicaCount: 1, maxReplicaCount: 10 }));
@@ -63,23 +72,14 @@ describe('KEDA and the HPA drive PodPools end to end', () => {
     await withKedaLog('6 Ready warm pods', () => probe.readyWarm(6), 60_000);
 
     // A user reserves one through the reservation API: it leaves the warm pool, which refills.
-    kubectl(['create', 'role', 'reserver', '-n', namespace, '--verb=create,delete', '--resource=podpools.podpool.dev/reservations']);
-    kubectl(['create', 'rolebinding', 'reserver', '-n', namespace, '--role=reserver', `--serviceaccount=${namespace}:frontend`]);
-    const { token } = await serviceAccountKubeconfig(kc, namespace, 'frontend');
-    const reserved = await callReservations({ port: operator.reservationsPort, ca }, 'POST', `/api/v1/namespaces/${namespace}/podpools/pool/reservations`, token, { user: 'alice' });
+    const reserve = await reserver(namespace);
+    const reserved = await reserve('alice');
     expect(reserved.status, JSON.stringify(reserved.body)).toBe(201);
     const reservedPod = String(reserved.body.pod);
     await withKedaLog('the pool refilled to 6 warm pods', () => probe.readyWarm(6), 60_000);
 
-    // Demand stops: the window goes, the engine holds its answer for the stabilization, then KEDA scales down.
-    const stopped = Date.now();
+    // The window goes: a spec edit is acted on at once (stabilization holds demand-driven scale-down only).
     await probe.patchSpec({ warmupSeconds: 5, timeBasedScaling: null });
-    const scaledDownAt = await withKedaLog(
-      'the HPA to scale the pool down',
-      async () => ((await probe.specReplicas()) ?? 6) < 6 && Date.now(),
-      60_000,
-    );
-    expect(scaledDownAt - stopped).toBeGreaterThanOrEqual((stabilizationSeconds - 1) * 1000);
     const settled = await withKedaLog('spec.replicas to settle at the engine answer', async () => {
       const pool = await probe.pool();
       return pool.spec.replicas !== undefined && pool.spec.replicas === pool.status?.desiredReplicas && pool.spec.replicas <= 2 ? pool.spec.replicas : undefined;
@@ -98,6 +98,36 @@ describe('KEDA and the HPA drive PodPools end to end', () => {
     kubectl(['delete', 'scaledobject', 'loop', '-n', namespace, '--wait=false']);
   }, 300_000);
 
+  it('external: a burst of reservations scales the pool up; when demand stops the engine holds it for the stabilization, then KEDA scales it down', async () => {
+    const stabilizationSeconds = 45;
+    const probe = await newPool('burst', { replicas: 2, minPoolSize: 1, maxPoolSize: 20, targetReadyPods: 2, warmupSeconds: 30, scaleDownStabilizationSeconds: stabilizationSeconds });
+    const { namespace } = probe;
+    apply(scaledObjectYaml(namespace, 'burst', 'pool', { trigger: { type: 'external', scalerAddress: scalerAddress() }, pollingInterval: 1, minReplicaCount: 1, maxReplicaCount: 20 }));
+    await withKedaLog('2 Ready warm pods', () => probe.readyWarm(2), 60_000);
+    const reserve = await reserver(namespace);
+    // Ten users in a few seconds: the ready ones are served, the rest count as unmet demand.
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => reserve(`user-${i}`)));
+    const served = answers.filter((answer) => answer.status === 201).map((answer) => String(answer.body.pod));
+    expect(served.length).toBeGreaterThanOrEqual(2);
+    const peak = await withKedaLog('the HPA to scale the pool up for the demand', async () => {
+      const replicas = (await probe.specReplicas()) ?? 0;
+      return replicas >= 5 && replicas;
+    }, 60_000);
+    console.log(`burst of 10 reservations (${served.length} served at once): spec.replicas ${peak}`);
+
+    // Demand stops. Once the rate window has passed, the engine's instant answer falls but it holds
+    // its highest answer of the last scaleDownStabilizationSeconds; then the pool scales down.
+    const heldSince = await withKedaLog('the engine to hold for scale-down stabilization', async () => (await twin(probe)).reason.includes('held for scale-down stabilization') && Date.now(), 180_000);
+    const heldReplicas = (await probe.specReplicas()) ?? 0;
+    const scaledDownAt = await withKedaLog('the HPA to scale the pool down', async () => ((await probe.specReplicas()) ?? 0) < heldReplicas && Date.now(), 120_000);
+    console.log(`held at ${heldReplicas} for ${scaledDownAt - heldSince} ms (scaleDownStabilizationSeconds ${stabilizationSeconds})`);
+    // The engine looks back in whole history buckets (15 s): it holds for the window less at most one bucket.
+    expect(scaledDownAt - heldSince).toBeGreaterThanOrEqual((stabilizationSeconds - 15 - 1) * 1000);
+    const pods = await probe.pods();
+    for (const name of served) expect(pods.find((pod) => pod.metadata?.name === name)?.metadata?.labels?.[STATE_LABEL], `reserved pod ${name}`).toBe('reserved');
+    kubectl(['delete', 'scaledobject', 'burst', '-n', namespace, '--wait=false']);
+  }, 400_000);
+
   it('external-push: activation from 0 arrives through StreamIsActive, long before a poll; measured beside a polled twin', async () => {
     const spec = { replicas: 0, minPoolSize: 0, maxPoolSize: 10, targetReadyPods: 0, scaleDownStabilizationSeconds: 0 };
     const pushed = await newPool('push', spec);
@@ -109,7 +139,8 @@ describe('KEDA and the HPA drive PodPools end to end', () => {
     for (const [probe, name] of [[pushed, 'push'], [polled, 'poll']] as const) {
       await withKedaLog(`ScaledObject ${name} Ready and inactive`, async () => {
         const ready = scaledObjectCondition(probe.namespace, name, 'Ready')?.status === 'True';
-        return ready && scaledObjectCondition(probe.namespace, name, 'Active')?.status === 'False';
+        // Active stays Unknown until KEDA first finds the trigger active.
+        return ready && scaledObjectCondition(probe.namespace, name, 'Active')?.status !== 'True';
       }, 60_000);
     }
     const open = await withKedaLog('KEDA to open its activity stream', async () => sumOf(await scrape(operator.metricsPort), 'podpool_scaler_open_streams') >= 1, 30_000);

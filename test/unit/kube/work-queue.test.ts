@@ -1,6 +1,31 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { exponentialBackoffMs } from '../../../src/kube/backoff.js';
 import { WorkQueue } from '../../../src/kube/work-queue.js';
+
+/**
+ * One failed reconcile as the controller runs it (take the key, fail, addRateLimited, done); resolves
+ * with how long the queue held the key back: the fake clock runs to the queue's next timer only.
+ */
+function failAndTimeRequeue(queue: WorkQueue, key: string): () => Promise<number> {
+  return async () => {
+    queue.add(key);
+    expect(await queue.get()).toBe(key);
+    const failedAt = Date.now();
+    queue.addRateLimited(key);
+    queue.done(key);
+    expect(queue.length()).toBe(0);
+    await vi.advanceTimersToNextTimerAsync();
+    expect(queue.length()).toBe(1);
+    expect(await queue.get()).toBe(key);
+    queue.done(key);
+    return Date.now() - failedAt;
+  };
+}
+
+async function sequence(steps: Array<() => Promise<number>>): Promise<number[]> {
+  const results: number[] = [];
+  for (const step of steps) results.push(await step());
+  return results;
+}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -32,15 +57,23 @@ describe('WorkQueue', () => {
     expect(second).toBe('a');
   });
 
-  it('backs off failures per key, doubling from 5 ms, and forgets them on success', () => {
-    vi.useFakeTimers();
-    const queue = new WorkQueue({ ratePerSecond: 1_000_000, burst: 1_000_000 });
-    for (let i = 0; i < 4; i += 1) queue.addRateLimited('a');
-    expect(queue.failuresOf('a')).toBe(4);
-    expect([1, 2, 3, 4].map((n) => exponentialBackoffMs(n, 5, 1_000_000))).toEqual([5, 10, 20, 40]);
-    expect(exponentialBackoffMs(60, 5, 1_000_000)).toBe(1_000_000);
+  it('backs off a key that keeps failing, doubling from 5 ms up to its cap, and from 5 ms again once forgotten', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const queue = new WorkQueue({ maxDelayMs: 1_000 });
+    const failing = Array.from({ length: 10 }, () => failAndTimeRequeue(queue, 'a'));
+    expect(await sequence(failing)).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 1_000, 1_000]);
+    expect(queue.failuresOf('a')).toBe(10);
     queue.forget('a');
     expect(queue.failuresOf('a')).toBe(0);
+    expect(await failAndTimeRequeue(queue, 'a')()).toBe(5);
+  });
+
+  it('caps the per-key backoff at 1000 s by default', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const queue = new WorkQueue();
+    const delays = await sequence(Array.from({ length: 20 }, () => failAndTimeRequeue(queue, 'a')));
+    expect(delays.slice(0, 3)).toEqual([5, 10, 20]);
+    expect(delays.slice(-3)).toEqual([655_360, 1_000_000, 1_000_000]);
   });
 
   it('delays a rate-limited key until its backoff has passed', async () => {

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +15,9 @@ import { FakeAuthenticator, FakeCluster, NAMESPACE, POOL, readyPod, warmingPod }
 const BASE = `/api/v1/namespaces/${NAMESPACE}/podpools/${POOL}/reservations`;
 const GRANTS = ['alice create team-a/sandboxes', 'alice list team-a/sandboxes', 'alice delete team-a/sandboxes', 'alice create team-a/ghost'];
 
+const logLines: Array<Record<string, unknown>> = [];
+const captureLogger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
+
 let cluster: FakeCluster;
 let server: Server;
 let url: string;
@@ -24,7 +28,7 @@ async function start(
 ): Promise<void> {
   const app = express();
   app.use(
-    createReservationsRouter({ source: cluster, writer: cluster, authenticator, unmetDemand, log: pino({ level: 'silent' }), options: { retryAfterSeconds: 7 } }),
+    createReservationsRouter({ source: cluster, writer: cluster, authenticator, unmetDemand, log: captureLogger, options: { retryAfterSeconds: 7 } }),
   );
   server = app.listen(0);
   await new Promise((resolve) => server.once('listening', resolve));
@@ -281,3 +285,59 @@ describe('DELETE reservations/{pod}', () => {
   });
 });
 
+
+describe('malformed requests', () => {
+  const MAX_LOG_LINE_CHARS = 2_000;
+
+  /** The log lines `send` writes; every malformed request must write exactly one, bounded. */
+  async function loggedBy(send: () => Promise<void>): Promise<Array<Record<string, unknown>>> {
+    const before = logLines.length;
+    await send();
+    const written = logLines.slice(before);
+    for (const line of written) expect(JSON.stringify(line).length).toBeLessThan(MAX_LOG_LINE_CHARS);
+    return written;
+  }
+
+  const gzipPost = (body: Buffer | string, encoding = 'gzip') =>
+    fetch(`${url}${BASE}`, { method: 'POST', headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json', 'content-encoding': encoding }, body });
+
+  it('answers a body that is not the gzip its Content-Encoding claims with a 400 JSON error, and still reads real gzip', async () => {
+    cluster.put(readyPod('pod-a'));
+    const written = await loggedBy(async () => {
+      await expectError(await gzipPost('this is not gzip'), 400, 'InvalidArgument', /Content-Encoding/);
+    });
+    expect(written).toEqual([expect.objectContaining({ level: 40, msg: 'rejected malformed request', status: 400 })]);
+    await expectError(await gzipPost('{"user":"u"}', 'compress'), 415, 'InvalidArgument', /unsupported content encoding "compress"/);
+    expect(cluster.writes).toEqual([]);
+    const real = await gzipPost(gzipSync(JSON.stringify({ user: 'u' })));
+    expect(real.status).toBe(201);
+  });
+
+  it.each([
+    ['POST', '/api/v1/namespaces/x/podpools/%ZZ/reservations'],
+    ['GET', '/api/v1/namespaces/%ZZ/podpools/x/reservations'],
+    ['DELETE', `${BASE}/%E0%A4%A`],
+  ])('answers %s %s (a bad percent-escape) with a 400 JSON error and one log line', async (method, path) => {
+    const written = await loggedBy(async () => {
+      await expectError(await call(method, path, method === 'POST' ? { body: { user: 'u' } } : {}), 400, 'InvalidArgument', /percent-escape/);
+    });
+    expect(written).toEqual([expect.objectContaining({ level: 40, msg: 'rejected malformed request', status: 400 })]);
+    expect(cluster.writes).toEqual([]);
+  });
+
+  it('repeats only a bounded part of a long malformed path in its answer and log line', async () => {
+    const path = `/api/v1/namespaces/x/podpools/${'%ZZ'.repeat(4_000)}/reservations`;
+    const written = await loggedBy(async () => {
+      const response = await call('GET', path);
+      expect((await response.clone().text()).length).toBeLessThan(1_000);
+      await expectError(response, 400, 'InvalidArgument', /percent-escape/);
+    });
+    expect(written).toHaveLength(1);
+  });
+
+  it('answers paths and methods it does not serve with a JSON 404, never an HTML page', async () => {
+    await expectError(await call('GET', '/'), 404, 'NotFound', /reservations/);
+    await expectError(await call('PUT', BASE, { body: { user: 'u' } }), 404, 'NotFound', /PUT/);
+    await expectError(await call('GET', `/nope/${'%ZZ'.repeat(10)}`), 404, 'NotFound');
+  });
+});

@@ -23,10 +23,11 @@ class Recorder implements ActivitySubscriber {
 const watches: PoolActivityWatch[] = [];
 afterEach(() => watches.splice(0).forEach((watch) => watch.close()));
 
-function setup(startMs: number, intervalMs = 60_000) {
+/** Without a grace the watch does not wait for a controller's status write (none runs here). */
+function setup(startMs: number, intervalMs = 60_000, publishGraceMs = 0) {
   const pools = new PoolMap();
   const clock = { now: startMs };
-  const watch = new PoolActivityWatch(new ScalerService(pools, () => clock.now), intervalMs);
+  const watch = new PoolActivityWatch(new ScalerService(pools, () => clock.now), intervalMs, publishGraceMs);
   watches.push(watch);
   return { pools, clock, watch };
 }
@@ -141,5 +142,62 @@ describe('the activity watch behind StreamIsActive', () => {
     expect(recorders.map((recorder) => recorder.ended)).toEqual([true, true]);
     expect(watch.subscriberCount()).toBe(0);
     expect(() => watch.subscribe(pool, new Recorder())).toThrow(/closed/);
+  });
+
+  describe('waiting for the controller to publish a change before telling KEDA', () => {
+    const NOW = at('2026-01-05T10:00:00Z');
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it('holds a push of true until the status write of the same change arrives, then pushes at once', async () => {
+      const { pools, watch } = setup(NOW, 60_000, 5_000);
+      const idle = pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }), { observedGeneration: 1, desiredReplicas: 0 } as never);
+      idle.metadata.generation = 1;
+      const recorder = new Recorder();
+      watch.subscribe(pool, recorder);
+      // A user edits the spec: generation 2, status still of generation 1.
+      const edited = pools.set('team-a', 'p', makeSpec({ targetReadyPods: 3 }), { observedGeneration: 1, desiredReplicas: 0 } as never);
+      edited.metadata.generation = 2;
+      watch.notifyPoolChanged('team-a/p');
+      await nextTurn();
+      expect(recorder.messages).toEqual([false]);
+      // The controller writes status for generation 2.
+      const published = pools.set('team-a', 'p', makeSpec({ targetReadyPods: 3 }), { observedGeneration: 2, desiredReplicas: 3 } as never);
+      published.metadata.generation = 2;
+      watch.notifyPoolChanged('team-a/p');
+      await nextTurn();
+      expect(recorder.messages).toEqual([false, true]);
+      await sleep(20);
+      expect(recorder.messages).toEqual([false, true]);
+    });
+
+    it('pushes anyway when no status write comes within the grace (no controller running)', async () => {
+      const { pools, watch } = setup(NOW, 60_000, 30);
+      pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
+      const recorder = new Recorder();
+      watch.subscribe(pool, recorder);
+      pools.set('team-a', 'p', makeSpec({ targetReadyPods: 3 }));
+      watch.notifyPoolChanged('team-a/p');
+      await nextTurn();
+      expect(recorder.messages).toEqual([false]);
+      await sleep(60);
+      expect(recorder.messages).toEqual([false, true]);
+    });
+
+    it('never holds a push of false, and forgets a held push when the subscriber leaves', async () => {
+      const { pools, watch } = setup(NOW, 60_000, 30);
+      pools.set('team-a', 'p', makeSpec({ targetReadyPods: 3 }));
+      const recorder = new Recorder();
+      const unsubscribe = watch.subscribe(pool, recorder);
+      pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
+      watch.notifyPoolChanged('team-a/p');
+      await nextTurn();
+      expect(recorder.messages).toEqual([true, false]);
+      pools.set('team-a', 'p', makeSpec({ targetReadyPods: 2 }));
+      watch.notifyPoolChanged('team-a/p');
+      await nextTurn();
+      unsubscribe();
+      await sleep(60);
+      expect(recorder.messages).toEqual([true, false]);
+    });
   });
 });

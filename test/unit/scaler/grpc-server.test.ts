@@ -39,7 +39,7 @@ afterEach(async () => {
 async function setup(options: { tls?: ScalerTls; clientCredentials?: grpc.ChannelCredentials } = {}) {
   const pools = new PoolMap();
   const service = new ScalerService(pools, () => NOW);
-  const server = new ScalerGrpcServer({ service, log, tls: options.tls, streamIntervalMs: 20, shutdownGraceMs: 1_000 });
+  const server = new ScalerGrpcServer({ service, log, tls: options.tls, streamIntervalMs: 20, publishGraceMs: 0, shutdownGraceMs: 1_000 });
   servers.push(server);
   const port = await server.listen(0, '127.0.0.1');
   const client = new ExternalScaler(`localhost:${port}`, options.clientCredentials ?? grpc.credentials.createInsecure()) as unknown as KedaClient;
@@ -277,6 +277,7 @@ describe('startScalerGrpcServer', () => {
       port: 0,
       host: '127.0.0.1',
       poolChanges: { onChange: (listener) => (emit = listener) },
+      publishGraceMs: 0,
     });
     const client = new ExternalScaler(`127.0.0.1:${running.port}`, grpc.credentials.createInsecure()) as unknown as KedaClient;
     try {

@@ -32,9 +32,26 @@ describe('parseAdmissionReview', () => {
     ['ownerReferences that are not a list', review({ metadata: { ownerReferences: {} } }), /ownerReferences must be a list/],
     ['a missing namespace', review(poolPod(), { namespace: undefined }), /request.namespace is required/],
     ['a non-boolean dryRun', review(poolPod(), { dryRun: 'yes' }), /dryRun must be a boolean/],
+    ['a namespace that is not a namespace name', review(poolPod(), { namespace: 'Team_A' }), /request.namespace "Team_A" is not a valid namespace name/],
   ])('rejects %s with InvalidArgument', (_name, body, message) => {
     expect(() => parseAdmissionReview(body)).toThrow(PodpoolError);
     expect(() => parseAdmissionReview(body)).toThrow(message);
+  });
+
+  it.each([
+    ['an apiVersion nested 100,000 lists deep', { apiVersion: JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), kind: 'AdmissionReview' }, /got apiVersion a list/],
+    ['a 1 MB label key of a non-string value', review({ metadata: { labels: { ['k'.repeat(1_000_000)]: 1 } } }), /labels\["k+/],
+    ['a 1 MB namespace', review(poolPod(), { namespace: 'n'.repeat(1_000_000) }), /request.namespace "n+/],
+  ])('rejects %s with a short InvalidArgument message', (_name, body, message) => {
+    let thrown: unknown;
+    try {
+      parseAdmissionReview(body);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(PodpoolError);
+    expect((thrown as PodpoolError).message).toMatch(message);
+    expect((thrown as PodpoolError).message.length).toBeLessThan(1_000);
   });
 
   it('does not inspect objects of other kinds or operations', () => {
@@ -104,6 +121,38 @@ describe('decideAdmission', () => {
   it('denies a pod whose label and owner name different pools', () => {
     const pod = poolPod({}, { ownerReferences: [{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', name: 'other' }] });
     expect(decide(review(pod))).toMatchObject({ outcome: 'denied', reason: expect.stringMatching(/several pools/) });
+  });
+
+  it.each([
+    ['an upper-case label', 'Bad_Name', {}],
+    ['a label over 253 characters', 'a'.repeat(254), {}],
+    ['a label with an empty DNS segment', 'a..b', {}],
+    ['a PodPool owner with an invalid name', undefined, { ownerReferences: [{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', name: '-owner' }] }],
+  ])('denies a pod naming a pool no PodPool can be (%s), before any lookup and even while the cache syncs', (_name, label, extra) => {
+    const labels = label === undefined ? {} : { [POOL_LABEL]: label };
+    const pod = { metadata: { generateName: 'x-', labels, ...extra } };
+    const lookups: string[] = [];
+    const counting = { getPool: (namespace: string, name: string) => void lookups.push(`${namespace}/${name}`), hasSynced: () => false };
+    const decision = decideAdmission(parseAdmissionReview(review(pod)), counting);
+    expect(decision).toMatchObject({ outcome: 'denied', reason: expect.stringMatching(/is not a valid PodPool name/) });
+    expect(decision.unknownPool).toBeUndefined();
+    expect(lookups).toEqual([]);
+  });
+
+  it('repeats at most a few hundred characters of a pod name, pool or state in its answer', () => {
+    const huge = 'x'.repeat(1_000_000);
+    const answers = [
+      decide(review(poolPod({ [POOL_LABEL]: huge }))),
+      decide(review(poolPod({ [POOL_LABEL]: huge }, { ownerReferences: [{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', name: 'sandboxes' }] }))),
+      decide(review(poolPod({ [STATE_LABEL]: 'reserved' }, { generateName: huge }))),
+      decide(review(poolPod({ [POOL_LABEL]: 'nope' }, { name: huge }))),
+      decide(review(poolPod({ [STATE_LABEL]: huge }))),
+    ];
+    for (const answer of answers) {
+      expect(answer.reason.length).toBeLessThan(1_000);
+      for (const warning of answer.warnings ?? []) expect(warning.length).toBeLessThan(1_000);
+    }
+    expect(answers.map((answer) => answer.outcome)).toEqual(['denied', 'denied', 'denied', 'denied', 'patched']);
   });
 
   it('gives the same answer for dryRun (the webhook has no side effects)', () => {

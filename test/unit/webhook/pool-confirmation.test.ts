@@ -60,6 +60,14 @@ describe('confirmAdmission', () => {
     expect(decision.warnings?.[0]).toMatch(/could not be checked and labels were not stamped/);
   });
 
+  it('never asks the API server about a name no PodPool can have, such as a 1 MB label', async () => {
+    const live = liveReader([], new Error('request entity too large'));
+    const decision = await confirmAdmission(request('a'.repeat(1_000_000)), cache, live);
+    expect(decision).toMatchObject({ outcome: 'denied', reason: expect.stringMatching(/is not a valid PodPool name/) });
+    expect(decision.reason.length).toBeLessThan(1_000);
+    expect(live.reads).toEqual([]);
+  });
+
   it('keeps the cache-only answer without a live reader', async () => {
     expect((await confirmAdmission(request('fresh'), cache, undefined)).outcome).toBe('denied');
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POOL_LABEL, STATE_LABEL } from '../../../src/api/labels.js';
 import { admissionRequestsTotal } from '../../../src/metrics.js';
 import { newCertificateBundle, type CertificateBundle } from '../../../src/webhook/certificates.js';
+import type { LivePoolReader } from '../../../src/webhook/live-pool-reader.js';
 import { webhookApp } from '../../../src/webhook/route.js';
 import { ReloadableHttpsServer } from '../../../src/webhook/tls-server.js';
 import { httpsRequest, makePool, poolReader, review } from './support.js';
@@ -124,5 +125,70 @@ describe('POST /mutate-v1-pod', () => {
     const after = await post(valid);
     expect(after.status).toBe(200);
     expect(JSON.parse(after.text).response.allowed).toBe(true);
+  });
+});
+
+describe('POST /mutate-v1-pod with hostile input, at the production body limit', () => {
+  const MAX_LOG_LINE_CHARS = 2_000;
+  const liveReads: string[] = [];
+  let hostileServer: ReloadableHttpsServer;
+  let hostileUrl: string;
+
+  beforeAll(async () => {
+    // Fails like an API server refusing a 1 MB name: a pool name must never get this far.
+    const livePools: LivePoolReader = {
+      readPool: (namespace, name) => {
+        liveReads.push(`${namespace}/${name}`);
+        return Promise.reject(new Error('the API server refused the request'));
+      },
+    };
+    hostileServer = new ReloadableHttpsServer(webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), livePools, log: bufferLogger }), certificates.serving);
+    const { port } = await hostileServer.listen(0, '127.0.0.1');
+    hostileUrl = `https://127.0.0.1:${port}/mutate-v1-pod`;
+  });
+  afterAll(async () => {
+    await hostileServer.close();
+  });
+
+  const postHostile = (body: unknown) => httpsRequest(hostileUrl, { ca: certificates.trustBundlePem, headers: JSON_HEADERS, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const huge = 'a'.repeat(1_000_000);
+
+  it.each([
+    ['an apiVersion nested 100,000 lists deep', `{"apiVersion":${'['.repeat(100_000)}${']'.repeat(100_000)},"kind":"AdmissionReview"}`, /expected apiVersion admission.k8s.io\/v1/],
+    ['a 1 MB label key', review({ metadata: { labels: { [huge]: 1 } } }), /must be a string/],
+    ['a 1 MB namespace', review(poolPod(), { namespace: huge }), /not a valid namespace name/],
+  ])('rejects %s with a 400 JSON error and one bounded log line', async (_name, body, message) => {
+    const linesBefore = logLines.length;
+    const answer = await postHostile(body);
+    expect(answer.status).toBe(400);
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    const error = JSON.parse(answer.text) as { error: string };
+    expect(error.error).toMatch(/^invalid AdmissionReview: /);
+    expect(error.error).toMatch(message);
+    expect(answer.text.length).toBeLessThan(1_000);
+    const written = logLines.slice(linesBefore);
+    expect(written).toEqual([expect.objectContaining({ level: 40, msg: 'rejected admission request', status: 400 })]);
+    expect(JSON.stringify(written[0]).length).toBeLessThan(MAX_LOG_LINE_CHARS);
+  });
+
+  it('denies a pod whose pool label is 1 MB, without a live GET and without repeating the label', async () => {
+    const readsBefore = liveReads.length;
+    const linesBefore = logLines.length;
+    const answer = await postHostile(review({ metadata: { generateName: 'x-', labels: { [POOL_LABEL]: huge } } }));
+    expect(answer.status).toBe(200);
+    const response = JSON.parse(answer.text).response as { allowed: boolean; status: { code: number; message: string } };
+    expect(response).toMatchObject({ allowed: false, status: { code: 403, message: expect.stringMatching(/is not a valid PodPool name/) } });
+    expect(response.status.message.length).toBeLessThan(1_000);
+    expect(liveReads.length).toBe(readsBefore);
+    const written = logLines.slice(linesBefore);
+    expect(written).toEqual([expect.objectContaining({ msg: 'denied pod' })]);
+    expect(JSON.stringify(written[0]).length).toBeLessThan(MAX_LOG_LINE_CHARS);
+  });
+
+  it('still confirms a well-formed unknown pool with the API server (and fails open when it cannot)', async () => {
+    const readsBefore = liveReads.length;
+    const answer = await postHostile(review({ metadata: { generateName: 'x-', labels: { [POOL_LABEL]: 'fresh' } } }));
+    expect(JSON.parse(answer.text).response).toMatchObject({ allowed: true });
+    expect(liveReads.slice(readsBefore)).toEqual(['team-a/fresh']);
   });
 });
