@@ -58,7 +58,15 @@ export async function startKeda(plane: ControlPlane, options: KedaOptions = {}):
     // Server-side apply: keda.sh_scaledjobs.yaml is too large for the last-applied annotation.
     const crdFiles = readdirSync(join(kedaDir, 'crds')).filter((name) => name.endsWith('.yaml'));
     for (const name of crdFiles) plane.kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(kedaDir, 'crds', name)]);
-    plane.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/scaledobjects.keda.sh', 'crd/triggerauthentications.keda.sh']);
+    // Polled rather than `kubectl wait`, which fails when a just-created CRD has no conditions yet.
+    await waitFor(
+      "KEDA's CRDs Established",
+      async () =>
+        ['scaledobjects.keda.sh', 'triggerauthentications.keda.sh'].every(
+          (crd) => plane.kubectl(['get', 'crd', crd, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']) === 'True',
+        ),
+      60_000,
+    );
     plane.kubectl(['create', 'namespace', KEDA_NAMESPACE]);
 
     // One CA and one leaf for the operator's gRPC metrics service (mutual TLS, so serverAuth and
