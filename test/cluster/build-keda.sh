@@ -20,7 +20,8 @@ dest="$cache_root/keda-$V"
 
 log() { printf '[keda build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 step="starting"
-trap 'rc=$?; [ $rc -eq 0 ] || log "KEDA v$V could not be built: $step failed (exit $rc); see the output above"' EXIT
+work=""
+trap 'rc=$?; [ -z "$work" ] || rm -rf "$work"; [ $rc -eq 0 ] || log "KEDA v$V could not be built: $step failed (exit $rc); see the output above"' EXIT
 
 if [ -f "$dest/.complete" ]; then
   echo "$dest"
@@ -33,7 +34,6 @@ go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/podpool-keda-build.XXXXXX")
-trap 'rc=$?; rm -rf "$work"; [ $rc -eq 0 ] || log "KEDA v$V could not be built: $step failed (exit $rc); see the output above"' EXIT
 started=$(date +%s)
 
 step="resolving github.com/kedacore/keda/v2@v$V on the Go module proxy"

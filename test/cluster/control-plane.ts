@@ -41,18 +41,26 @@ export interface ControlPlaneOptions {
   log?: (line: string) => void;
 }
 
-export function buildControlPlane(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string {
-  const script = join(here, 'build.sh');
+/**
+ * Runs one of the cached build scripts beside this file (a no-op once cached) and returns the
+ * directory it prints on its last line; a failed build throws naming what it needed.
+ */
+export function runBuildScript(scriptName: string, what: string, log: (line: string) => void): string {
+  const script = join(here, scriptName);
   const result = spawnSync(script, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   if (result.error !== undefined || result.status !== 0) {
     throw new Error(
-      `the local control plane could not be built (${script} exited ${result.status ?? String(result.error)}); ` +
+      `${what} could not be built (${script} exited ${result.status ?? String(result.error)}); ` +
         'it needs a Go toolchain >= 1.26 and the Go module proxy: see the build output above',
     );
   }
-  const binDir = result.stdout.trim().split('\n').pop() ?? '';
-  log(`control plane binaries: ${binDir}`);
-  return binDir;
+  const dir = result.stdout.trim().split('\n').pop() ?? '';
+  log(`${what} binaries: ${dir}`);
+  return dir;
+}
+
+export function buildControlPlane(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string {
+  return runBuildScript('build.sh', 'the local control plane', log);
 }
 
 export async function freePort(): Promise<number> {

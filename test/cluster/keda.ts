@@ -5,14 +5,12 @@
  * loopback adapter. kube-controller-manager already runs the HPA controller. Started only by the
  * suites and commands that need it (the e2e suite, `npm start -- --keda`).
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, startGuarded, stopChild, waitFor, type ControlPlane } from './control-plane.js';
+import { join } from 'node:path';
+import { freePort, runBuildScript, startGuarded, stopChild, waitFor, type ControlPlane } from './control-plane.js';
 import { issueCertificate } from './pki.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const KEDA_NAMESPACE = 'keda';
 const ADAPTER_SERVICE = 'keda-metrics-apiserver';
 const EXTERNAL_METRICS_API_SERVICE = 'v1beta1.external.metrics.k8s.io';
@@ -30,17 +28,7 @@ export interface KedaOptions {
 
 /** Runs build-keda.sh (a no-op once cached) and returns the directory with bin/ and crds/. */
 export function buildKeda(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string {
-  const script = join(here, 'build-keda.sh');
-  const result = spawnSync(script, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  if (result.error !== undefined || result.status !== 0) {
-    throw new Error(
-      `KEDA could not be built (${script} exited ${result.status ?? String(result.error)}); ` +
-        'it needs a Go toolchain >= 1.26 and the Go module proxy: the build output above names the step that failed',
-    );
-  }
-  const dir = result.stdout.trim().split('\n').pop() ?? '';
-  log(`KEDA binaries: ${dir}`);
-  return dir;
+  return runBuildScript('build-keda.sh', 'KEDA', log);
 }
 
 export async function startKeda(plane: ControlPlane, options: KedaOptions = {}): Promise<KedaStage> {

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { adminKubeConfig, createNamespace, eventually, installCrd } from '../integration/support/cluster.js';
+import { adminKubeConfig, createNamespace, installCrd } from '../integration/support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../integration/support/operator.js';
 import { pointAtLoopbackScaler } from '../cluster/keda.js';
-import { apply, hpaOf, kedaLogTail, PoolProbe, scaledObjectCondition } from './support/loop.js';
+import { apply, eventuallyWithKedaLog, hpaOf, PoolProbe, scaledObjectCondition } from './support/loop.js';
 
 const RELEASE_NAMESPACE = 'podpool-system';
 
@@ -34,17 +34,13 @@ describe('the shipped ScaledObjects with the real KEDA', () => {
   /** The ScaledObject is Ready, its HPA exists and the pool's warm pods are the engine's answer, Ready. */
   const expectDriven = async (namespace: string, scaledObject: string, pool: string): Promise<void> => {
     const probe = new PoolProbe(kc, namespace, pool);
-    try {
-      await eventually(`ScaledObject ${namespace}/${scaledObject} Ready with an HPA`, async () => scaledObjectCondition(namespace, scaledObject, 'Ready')?.status === 'True' && hpaOf(namespace, scaledObject) !== undefined, 60_000);
-      const desired = await eventually(`KEDA to set ${namespace}/${pool} to the engine's answer`, async () => {
-        const current = await probe.pool();
-        const wanted = current.status?.desiredReplicas;
-        return wanted !== undefined && wanted > 0 && current.spec.replicas === wanted ? wanted : undefined;
-      }, 90_000);
-      await eventually(`${desired} Ready warm pods in ${namespace}/${pool}`, () => probe.readyWarm(desired), 60_000);
-    } catch (error) {
-      throw new Error(`${String(error)}\n${kedaLogTail()}`, { cause: error });
-    }
+    await eventuallyWithKedaLog(`ScaledObject ${namespace}/${scaledObject} Ready with an HPA`, async () => scaledObjectCondition(namespace, scaledObject, 'Ready')?.status === 'True' && hpaOf(namespace, scaledObject) !== undefined, 60_000);
+    const desired = await eventuallyWithKedaLog(`KEDA to set ${namespace}/${pool} to the engine's answer`, async () => {
+      const current = await probe.pool();
+      const wanted = current.status?.desiredReplicas;
+      return wanted !== undefined && wanted > 0 && current.spec.replicas === wanted ? wanted : undefined;
+    }, 90_000);
+    await eventuallyWithKedaLog(`${desired} Ready warm pods in ${namespace}/${pool}`, () => probe.readyWarm(desired), 60_000);
   };
 
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import { STATE_LABEL } from '../../src/api/labels.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig, TEST_POD_TEMPLATE } from '../integration/support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../integration/support/operator.js';
 import { callReservations } from '../integration/support/reservations-api.js';
-import { apply, hpaOf, kedaLogTail, PoolProbe, scaledObjectCondition, scaledObjectYaml } from './support/loop.js';
+import { apply, eventuallyWithKedaLog, hpaOf, PoolProbe, scaledObjectCondition, scaledObjectYaml } from './support/loop.js';
 import { scrape, sumOf } from './support/metrics.js';
 
 describe('KEDA and the HPA drive PodPools end to end', () => {
@@ -19,13 +19,7 @@ describe('KEDA and the HPA drive PodPools end to end', () => {
   let ca: string;
 
   const scalerAddress = (): string => `127.0.0.1:${operator.scalerPort}`;
-  const withKedaLog = async <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> => {
-    try {
-      return await eventually(what, check, timeoutMs, 250);
-    } catch (error) {
-      throw new Error(`${String(error)}\n${kedaLogTail()}`, { cause: error });
-    }
-  };
+  const withKedaLog = eventuallyWithKedaLog;
   const newPool = async (prefix: string, spec: Record<string, unknown>): Promise<PoolProbe> => {
     const namespace = await createNamespace(kc, prefix);
     await createPodPool(kc, namespace, 'pool', { warmupSeconds: 5, podTemplate: TEST_POD_TEMPLATE, ...spec });

@@ -4,7 +4,7 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import { inject } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../../../src/api/labels.js';
 import type { PodPool } from '../../../src/api/schema.js';
-import { kubectl } from '../../integration/support/cluster.js';
+import { eventually, kubectl } from '../../integration/support/cluster.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
 
@@ -110,4 +110,13 @@ export function kedaLogTail(lines = 40): string {
   return inject('kedaLogs')
     .map((file) => `--- ${file}\n${readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n')}`)
     .join('\n');
+}
+
+/** `eventually`, whose timeout message ends with the tail of KEDA's logs. */
+export async function eventuallyWithKedaLog<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  try {
+    return await eventually(what, check, timeoutMs, 250);
+  } catch (error) {
+    throw new Error(`${String(error)}\n${kedaLogTail()}`, { cause: error });
+  }
 }
