@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const BENCHMARKS = ['engine', 'quality', 'scaler', 'webhook', 'reservations', 'controller'];
+const BENCHMARKS = ['engine', 'quality', 'scaler', 'webhook', 'reservations', 'controller', 'keda-loop'];
 let failed = 0;
 for (const name of BENCHMARKS) {
   const file = `bench/${name}.ts`;

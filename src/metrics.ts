@@ -57,6 +57,12 @@ export const poolPods = new Gauge({
   registers: [registry],
 });
 export const isLeader = new Gauge({ name: 'podpool_leader', help: '1 while this replica holds the leader lease.', registers: [registry] });
+export const informerLists = new Counter({
+  name: 'podpool_informer_lists_total',
+  help: 'Full lists an informer made: one at start, then one each time its watch could not resume (410 Gone).',
+  labelNames: ['resource'] as const,
+  registers: [registry],
+});
 export const informerRestarts = new Counter({
   name: 'podpool_informer_restarts_total',
   help: 'Informer watch restarts after an error.',

@@ -6,7 +6,7 @@
  */
 import { KubeConfig, ListWatch, Watch, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
-import { informerRestarts } from '../metrics.js';
+import { informerLists, informerRestarts } from '../metrics.js';
 import { retryAfterMs } from './api-status.js';
 import { exponentialBackoffMs } from './backoff.js';
 
@@ -71,6 +71,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   ) {
     const listAndMarkSynced: ListPromise<T> = async () => {
       const result = await source.list();
+      informerLists.inc({ resource: this.resource });
       this.synced = true;
       this.answered();
       return result;

@@ -33,13 +33,20 @@ export interface ControlPlane {
   kubectl(args: string[], input?: string): string;
   /** Stops kube-apiserver and starts it again on the same port (watches drop, clients must recover). */
   restartApiServer(): Promise<void>;
+  /** Compacts etcd's history up to its current revision (watches from before it get 410 Gone); returns the revision. */
+  compactEtcd(): Promise<number>;
   stop(): Promise<void>;
 }
 
 export interface ControlPlaneOptions {
   nodes?: number;
   log?: (line: string) => void;
+  /** kube-controller-manager's HPA sync period; the suites use 5 s, Kubernetes' default is 15 s. */
+  hpaSyncPeriodSeconds?: number;
 }
+
+/** The HPA sync period the test suites run with (Kubernetes' default is 15 s). */
+export const TEST_HPA_SYNC_PERIOD_SECONDS = 5;
 
 /**
  * Runs one of the cached build scripts beside this file (a no-op once cached) and returns the
@@ -285,7 +292,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
           `--service-account-private-key-file=${join(dir, 'sa.key')}`,
           '--use-service-account-credentials=false',
           '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-persistentvolume-binder,-attachdetach,-persistentvolume-expander,-ephemeral-volume,-pvc-protection,-pv-protection,-ttl,-bootstrapsigner,-tokencleaner',
-          '--horizontal-pod-autoscaler-sync-period=5s',
+          `--horizontal-pod-autoscaler-sync-period=${options.hpaSyncPeriodSeconds ?? TEST_HPA_SYNC_PERIOD_SECONDS}s`,
           '--concurrent-gc-syncs=5',
         ],
         controllerManagerLog,
@@ -353,7 +360,21 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       children.splice(1, 0, apiServer);
       await waitFor('kube-apiserver after a restart', async () => (await get(`${server}/readyz`, agent)).status === 200, 120_000, `${apiLog}.restarted`);
     };
-    return { kubeconfigPath, server, binDir, dir, caPem: ca.certPem, admin, nodeNames, kubectl, restartApiServer, stop };
+    const compactEtcd = async (): Promise<number> => {
+      // etcd's gRPC gateway: a range read reports the current revision in its header.
+      const etcd = `http://127.0.0.1:${etcdPort}/v3/kv`;
+      const post = async (path: string, body: object): Promise<Record<string, unknown>> => {
+        const response = await fetch(`${etcd}/${path}`, { method: 'POST', body: JSON.stringify(body) });
+        if (!response.ok) throw new Error(`etcd ${path}: ${response.status} ${await response.text()}`);
+        return (await response.json()) as Record<string, unknown>;
+      };
+      const range = await post('range', { key: Buffer.from('/registry').toString('base64') });
+      const revision = Number((range.header as { revision?: string } | undefined)?.revision);
+      if (!Number.isFinite(revision)) throw new Error(`etcd gave no revision: ${JSON.stringify(range)}`);
+      await post('compaction', { revision: String(revision), physical: true });
+      return revision;
+    };
+    return { kubeconfigPath, server, binDir, dir, caPem: ca.certPem, admin, nodeNames, kubectl, restartApiServer, compactEtcd, stop };
   } catch (error) {
     await stop();
     throw error;

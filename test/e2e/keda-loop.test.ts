@@ -10,7 +10,7 @@ import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd
 import { startOperatorProcess, type OperatorProcess } from '../integration/support/operator.js';
 import { callReservations } from '../integration/support/reservations-api.js';
 import { apply, eventuallyWithKedaLog, hpaOf, PoolProbe, scaledObjectCondition, scaledObjectYaml } from './support/loop.js';
-import { scrape, sumOf } from './support/metrics.js';
+import { scrape, sumOf } from '../integration/support/metrics.js';
 
 describe('KEDA and the HPA drive PodPools end to end', () => {
   let kc: KubeConfig;

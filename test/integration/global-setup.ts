@@ -23,6 +23,11 @@ export async function setup(project: TestProject): Promise<void> {
         () => res.end('restarted'),
         (error: unknown) => res.writeHead(500).end(String(error)),
       );
+    } else if (req.method === 'POST' && req.url === '/compact-etcd') {
+      running.compactEtcd().then(
+        (revision) => res.end(String(revision)),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
     } else {
       res.writeHead(404).end();
     }

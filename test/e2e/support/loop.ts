@@ -4,44 +4,14 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import { inject } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../../../src/api/labels.js';
 import type { PodPool } from '../../../src/api/schema.js';
+import { scaledObjectManifest, UNLIMITED_HPA_BEHAVIOR, type ScaledObjectOptions } from '../../cluster/scaled-object.js';
 import { eventually, kubectl } from '../../integration/support/cluster.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
 
-export interface ScaledObjectOptions {
-  trigger: { type: 'external' | 'external-push'; scalerAddress: string } | { type: 'metrics-api'; url: string };
-  pollingInterval: number;
-  minReplicaCount: number;
-  maxReplicaCount: number;
-  cooldownPeriod?: number;
-}
-
-/** A ScaledObject with the short settings the tests use (no HPA stabilization: the engine stabilizes scale-down). */
-export function scaledObjectYaml(namespace: string, name: string, pool: string, options: ScaledObjectOptions): string {
-  const trigger =
-    options.trigger.type === 'metrics-api'
-      ? `    - type: metrics-api
-      metricType: AverageValue
-      metadata: {url: "${options.trigger.url}", valueLocation: desiredReplicas, targetValue: "1", activationTargetValue: "0"}`
-      : `    - type: ${options.trigger.type}
-      metadata: {scalerAddress: "${options.trigger.scalerAddress}", podPoolName: ${pool}}`;
-  return `apiVersion: keda.sh/v1alpha1
-kind: ScaledObject
-metadata: {name: ${name}, namespace: ${namespace}}
-spec:
-  scaleTargetRef: {apiVersion: ${API_GROUP}/${API_VERSION}, kind: PodPool, name: ${pool}}
-  pollingInterval: ${options.pollingInterval}
-  cooldownPeriod: ${options.cooldownPeriod ?? 5}
-  minReplicaCount: ${options.minReplicaCount}
-  maxReplicaCount: ${options.maxReplicaCount}
-  advanced:
-    horizontalPodAutoscalerConfig:
-      behavior:
-        scaleUp: {stabilizationWindowSeconds: 0, policies: [{type: Percent, value: 1000, periodSeconds: 1}]}
-        scaleDown: {stabilizationWindowSeconds: 0, policies: [{type: Percent, value: 100, periodSeconds: 1}]}
-  triggers:
-${trigger}
-`;
+/** A ScaledObject with the short settings the tests use (no HPA rate limit or stabilization: the engine stabilizes scale-down). */
+export function scaledObjectYaml(namespace: string, name: string, pool: string, options: Omit<ScaledObjectOptions, 'behavior'> & { pollingInterval: number }): string {
+  return scaledObjectManifest(namespace, name, pool, { cooldownPeriod: 5, behavior: UNLIMITED_HPA_BEHAVIOR, ...options });
 }
 
 export function apply(yaml: string): void {

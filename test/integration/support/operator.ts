@@ -18,6 +18,9 @@ export interface OperatorProcess {
   stop(): Promise<void>;
   /** SIGKILL: a crash, the lease is not released. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a process that stops reading (its watches go stale) and later carries on. */
+  pause(): void;
+  resume(): void;
 }
 
 
@@ -85,5 +88,17 @@ export async function startOperatorProcess(options: {
     if (Date.now() > deadline) throw new Error(`operator did not become ready; log: ${logFile}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { child, metricsPort, scalerPort, webhookPort, reservationsPort, logFile, identity: options.identity, stop: () => waitExit('SIGTERM'), kill: () => waitExit('SIGKILL') };
+  return {
+    child,
+    metricsPort,
+    scalerPort,
+    webhookPort,
+    reservationsPort,
+    logFile,
+    identity: options.identity,
+    stop: () => waitExit('SIGTERM'),
+    kill: () => waitExit('SIGKILL'),
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+  };
 }
