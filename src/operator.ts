@@ -67,7 +67,14 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   const controller = new PodPoolController(kubeConfig, cache, events, log.child({ role: 'controller' }), { workers: config.workers });
 
   const scaler = new ScalerService(cache);
-  const app = metricsAndHealthApp({ ready: () => cache.healthy() }, [scalerHttpRouter(scaler)]);
+  // Ready only once the HTTPS servers serve their certificates too: a Service sends the API
+  // server's admission calls to any Ready replica, and one still without certificates drops them.
+  let httpsServing = config.webhookPort === 0 && config.reservationsPort === 0;
+  const ready = (): { ok: boolean; detail: string } => {
+    const informers = cache.healthy();
+    return httpsServing ? informers : { ok: false, detail: `${informers.detail}; https: not serving yet` };
+  };
+  const app = metricsAndHealthApp({ ready }, [scalerHttpRouter(scaler)]);
   const metricsServer = await listen(app, config.metricsPort, config.bindAddress);
   await cache.start();
 
@@ -111,6 +118,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     certificates = await startServingCertificates(config.certificates, kubeConfig, httpsServers, log.child({ role: 'certificates' }));
     if (webhookServer !== undefined) await webhookServer.listen(config.webhookPort, config.bindAddress);
     if (reservationsServer !== undefined) await reservationsServer.listen(config.reservationsPort, config.bindAddress);
+    httpsServing = true;
   }
 
   let elector: LeaderElector | undefined;

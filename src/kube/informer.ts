@@ -36,14 +36,20 @@ class PortWatch extends Watch {
   constructor(
     private readonly port: WatchPort,
     private readonly onAnswered: () => void,
+    private readonly log: Logger,
   ) {
     super(new KubeConfig());
   }
 
   override async watch(...[path, queryParams, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
     let failed = false;
-    const controller = await this.port.watch(path, queryParams, callback, (err: unknown) => {
+    this.log.debug({ path, resourceVersion: queryParams.resourceVersion }, 'informer watching');
+    const controller = await this.port.watch(path, queryParams, (phase, object, raw) => {
+      if (phase === 'ERROR') this.log.debug({ path, status: object }, 'informer watch error event');
+      callback(phase, object, raw);
+    }, (err: unknown) => {
       if (err) failed = true;
+      this.log.debug({ path, err: err ? String(err) : undefined }, 'informer watch ended');
       done(err);
     });
     // client-node's Watch calls done(err) before it returns when the server did not answer 200.
@@ -72,11 +78,12 @@ export class ResilientInformer<T extends KubernetesObject> {
     const listAndMarkSynced: ListPromise<T> = async () => {
       const result = await source.list();
       informerLists.inc({ resource: this.resource });
+      this.log.debug({ resource: this.resource, items: result.items.length, resourceVersion: result.metadata?.resourceVersion }, 'informer listed');
       this.synced = true;
       this.answered();
       return result;
     };
-    const watch = new PortWatch(source.watch, () => this.answered());
+    const watch = new PortWatch(source.watch, () => this.answered(), log.child({ resource }));
     this.informer = new ListWatch<T>(source.path, watch, listAndMarkSynced, false, source.labelSelector);
     if (handlers.onAdd) this.informer.on('add', handlers.onAdd);
     if (handlers.onUpdate) this.informer.on('update', handlers.onUpdate);

@@ -79,7 +79,7 @@ describe('informers after 410 Gone', () => {
     await eventually('born at 2 Ready pods', () => readyPods('born', 2), 60_000);
     const after = await scrape(operator.metricsPort);
     for (const resource of ['pods', 'podpools']) {
-      expect(sumOf(after, 'podpool_informer_lists_total', { resource }), `${resource} re-listed`).toBeGreaterThan(sumOf(listsBefore, 'podpool_informer_lists_total', { resource }));
+      expect(sumOf(after, 'podpool_informer_lists_total', { resource }), `${resource} re-listed (operator log: ${operator.logFile})`).toBeGreaterThan(sumOf(listsBefore, 'podpool_informer_lists_total', { resource }));
     }
     expect(sumOf(after, 'podpool_pods_created_total', { namespace, pool: 'keep' })).toBe(5);
     // The deleted pool is gone from the operator's cache too: its scaler no longer knows it.

@@ -1,0 +1,105 @@
+/** Runs `podpool operator` as a real child process against a local control plane (tests, benchmarks). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './control-plane.js';
+
+export interface OperatorProcess {
+  child: ChildProcess;
+  metricsPort: number;
+  scalerPort: number;
+  webhookPort: number;
+  reservationsPort: number;
+  logFile: string;
+  identity: string;
+  /** SIGTERM and wait for exit (a graceful shutdown releases the lease). */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash, the lease is not released. */
+  kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a process that stops reading (its watches go stale) and later carries on. */
+  pause(): void;
+  resume(): void;
+}
+
+
+export interface OperatorPorts {
+  metricsPort: number;
+  scalerPort: number;
+  webhookPort: number;
+  reservationsPort: number;
+}
+
+export interface OperatorProcessOptions {
+  leaseNamespace: string;
+  identity: string;
+  kubeconfigPath: string;
+  extraArgs?: string[];
+  /** The ports of an earlier process, to restart it where its clients (KEDA, say) expect it; default: free ports. */
+  ports?: OperatorPorts;
+}
+
+export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
+  const { metricsPort, scalerPort, webhookPort, reservationsPort } = options.ports ?? {
+    metricsPort: await freePort(),
+    scalerPort: await freePort(),
+    webhookPort: await freePort(),
+    reservationsPort: await freePort(),
+  };
+  const logFile = join(mkdtempSync(join(tmpdir(), 'podpool-op-')), `${options.identity}.log`);
+  const child = spawn(
+    join(process.cwd(), 'node_modules/.bin/node'),
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'operator',
+      `--kubeconfig=${options.kubeconfigPath}`,
+      `--namespace=${options.leaseNamespace}`,
+      `--identity=${options.identity}`,
+      `--metrics-port=${metricsPort}`,
+      `--scaler-port=${scalerPort}`,
+      `--webhook-port=${webhookPort}`,
+      `--reservations-port=${reservationsPort}`,
+      '--tls-extra-names=127.0.0.1,localhost',
+      '--bind-address=127.0.0.1',
+      ...(options.extraArgs ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug' } },
+  );
+  const out = createWriteStream(logFile);
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const waitExit = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    await exited;
+  };
+  // Ready once the health endpoint answers.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null) throw new Error(`operator exited early; log: ${logFile}`);
+    if (Date.now() > deadline) throw new Error(`operator did not become ready; log: ${logFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    child,
+    metricsPort,
+    scalerPort,
+    webhookPort,
+    reservationsPort,
+    logFile,
+    identity: options.identity,
+    stop: () => waitExit('SIGTERM'),
+    kill: () => waitExit('SIGKILL'),
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+  };
+}
