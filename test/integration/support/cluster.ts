@@ -24,7 +24,18 @@ export function kubectl(args: string[], options: { kubeconfigPath?: string; inpu
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+/** eventually()'s budget when none is given. */
+export const DEFAULT_WAIT_MS = 30_000;
+
+/**
+ * The timeout of a test whose waits have these budgets: their sum plus room for the calls between
+ * them, so a wait that runs out fails with its own message, not with vitest's generic timeout.
+ */
+export function timeoutAfterWaits(...waitBudgetsMs: number[]): number {
+  return waitBudgetsMs.reduce((sum, budget) => sum + budget, 0) + 20_000;
+}
+
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = DEFAULT_WAIT_MS, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

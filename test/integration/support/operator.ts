@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { freePort } from '../../cluster/control-plane.js';
 
+/** How long startOperatorProcess waits for /readyz before it gives up. */
+export const OPERATOR_READY_TIMEOUT_MS = 30_000;
+
 export interface OperatorProcess {
   child: ChildProcess;
   metricsPort: number;
@@ -73,7 +76,7 @@ export async function startOperatorProcess(options: {
     await exited;
   };
   // Ready once the health endpoint answers.
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + OPERATOR_READY_TIMEOUT_MS;
   for (;;) {
     try {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
