@@ -64,10 +64,43 @@ export async function installCrd(kc: KubeConfig): Promise<void> {
   });
 }
 
+/** The namespaces this test file created; cleanup-namespaces.ts deletes them after the file. */
+const createdNamespaces = new Set<string>();
+
 export async function createNamespace(kc: KubeConfig, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  createdNamespaces.add(name);
   return name;
+}
+
+/**
+ * Deletes the namespaces this file created and waits until their PodPools are gone: the operators
+ * of later files watch every namespace and would otherwise reconcile this file's pools. The pods
+ * are left to the namespace controller.
+ */
+export async function deleteCreatedNamespaces(kc: KubeConfig, timeoutMs = 60_000): Promise<void> {
+  const names = [...createdNamespaces];
+  createdNamespaces.clear();
+  if (names.length === 0) return;
+  const core = kc.makeApiClient(CoreV1Api);
+  await Promise.all(names.map((name) => core.deleteNamespace({ name }).catch((error: unknown) => ((error as { code?: number }).code === 404 ? undefined : Promise.reject(error)))));
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  await eventually(
+    `the PodPools of namespaces ${names.join(', ')} to be deleted`,
+    async () => {
+      try {
+        const pools = (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as { items: Array<{ metadata: { namespace: string } }> };
+        return !pools.items.some((pool) => names.includes(pool.metadata.namespace));
+      } catch (error) {
+        // No PodPool CRD (a file removed it, or never installed it): no pools either.
+        if ((error as { code?: number }).code === 404) return true;
+        throw error;
+      }
+    },
+    timeoutMs,
+    500,
+  );
 }
 
 /** A kubeconfig that authenticates as a service account (a bound token), for RBAC tests. */
