@@ -18,6 +18,8 @@ export default defineConfig({
           // One real control plane for the whole run (see global-setup.ts); files run one at a
           // time so the two cores go to the API server rather than to competing test files.
           globalSetup: ['test/integration/global-setup.ts'],
+          // Deletes the namespaces each file created once the file is done.
+          setupFiles: ['test/integration/support/cleanup-namespaces.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,

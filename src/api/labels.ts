@@ -14,8 +14,14 @@ export const POOL_LABEL = `${API_GROUP}/pool`;
 export const STATE_LABEL = `${API_GROUP}/state`;
 /** Hash of the spec.podTemplate that made the pod. */
 export const TEMPLATE_HASH_LABEL = `${API_GROUP}/template-hash`;
-/** Who holds a reserved pod. */
+/** Who holds a reserved pod: the user the caller names (not verified). */
 export const RESERVED_BY_ANNOTATION = `${API_GROUP}/reserved-by`;
+/**
+ * The authenticated Kubernetes username (from the TokenReview) of the caller that reserved the pod
+ * through the reservation API. Only that caller may release the pod, unless RBAC grants the
+ * release of others' reservations.
+ */
+export const RESERVED_BY_CALLER_ANNOTATION = `${API_GROUP}/reserved-by-caller`;
 /** When a pod was reserved (RFC 3339). */
 export const RESERVED_AT_ANNOTATION = `${API_GROUP}/reserved-at`;
 /** Optional reservation time-to-live in seconds; the controller ends the session after it. */

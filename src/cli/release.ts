@@ -6,7 +6,8 @@ import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool release <pod> [<pool>] [-n NAMESPACE] [--server URL]
 
-Ends a reservation: the reserved pod is deleted.
+Ends a reservation: the reserved pod is deleted. Only the caller that reserved it may, or one
+that RBAC grants release-any on podpools/reservations.
   <pool>                     the pod's pool (default: read from the pod's ${POOL_LABEL} label)
   -n, --namespace NS         the namespace (default: the kubeconfig context's, else default)
   --pool POOL                same as <pool>

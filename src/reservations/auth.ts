@@ -1,8 +1,9 @@
 /**
  * Who may reserve: the caller's bearer token is checked with a TokenReview, then a
  * SubjectAccessReview asks RBAC whether that user may `create` (GET: `list`, DELETE: `delete`)
- * podpools/reservations on the pool. Answers are cached briefly, keyed by a hash of the token,
- * so a burst of reservations costs the API server two reviews, not two per request.
+ * podpools/reservations on the pool; releasing a reservation another caller made also needs the
+ * custom verb `release-any`. Answers are cached briefly, keyed by a hash of the token, so a burst
+ * of reservations costs the API server two reviews, not two per request.
  */
 import { createHash } from 'node:crypto';
 import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig, type V1SubjectAccessReview, type V1TokenReview } from '@kubernetes/client-node';
@@ -12,7 +13,10 @@ import { ExpiringCache } from './expiring-cache.js';
 
 export const RESERVATIONS_SUBRESOURCE = 'reservations';
 
-export type ReservationVerb = 'create' | 'list' | 'delete';
+/** The RBAC verb that lets a caller release reservations other callers made. */
+export const RELEASE_ANY_VERB = 'release-any';
+
+export type ReservationVerb = 'create' | 'list' | 'delete' | typeof RELEASE_ANY_VERB;
 
 export interface AccessRequest {
   verb: ReservationVerb;

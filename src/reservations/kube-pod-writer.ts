@@ -1,6 +1,6 @@
 /** The reservation writes against the API server: a guarded merge patch, a read, a uid-guarded delete. */
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../api/labels.js';
+import { RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../api/labels.js';
 import { apiStatus } from '../kube/api-status.js';
 import { errorMessage, PodpoolError } from '../errors.js';
 import { reservationPatch, type ReservationPodWriter, type ReservationWrite, type ReservationWriteResult } from './reserve.js';
@@ -12,6 +12,7 @@ function isThisReservation(pod: V1Pod, write: ReservationWrite): boolean {
   return (
     pod.metadata?.labels?.[STATE_LABEL] === 'reserved' &&
     annotations[RESERVED_BY_ANNOTATION] === write.user &&
+    annotations[RESERVED_BY_CALLER_ANNOTATION] === write.caller &&
     annotations[RESERVED_AT_ANNOTATION] === write.reservedAt
   );
 }
@@ -46,7 +47,7 @@ export class KubeReservationPodWriter implements ReservationPodWriter {
       if (status === 404) return { kind: 'gone' };
       const failure = writeFailure(`reserving pod ${write.namespace}/${write.podName}`, error);
       // No answer, or a server error: the patch may have landed all the same. If it did, it is
-      // this reservation (same user, same reserved-at), and the caller must get it, not a 503.
+      // this reservation (same user, caller and reserved-at), and the caller must get it, not a 503.
       if (status === undefined || status >= 500) {
         const landed = await this.read(write.namespace, write.podName).catch(() => undefined);
         if (landed !== undefined && isThisReservation(landed, write)) return { kind: 'reserved', pod: landed };

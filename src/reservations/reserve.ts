@@ -4,7 +4,7 @@
  * eventually consistent; atomicity comes from the guarded write (as in Agones' allocator).
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../api/labels.js';
+import { RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../api/labels.js';
 import type { PodClaims } from './claims.js';
 import { podKeyOf, type ReservationPodSource } from './pod-source.js';
 import { isReservable } from './reservation.js';
@@ -15,6 +15,8 @@ export interface ReservationWrite {
   /** The version the decision was made on; the API server rejects the write with 409 if it moved. */
   resourceVersion: string;
   user: string;
+  /** The authenticated Kubernetes username of the caller; only it may release the pod again. */
+  caller: string;
   /** RFC 3339 with milliseconds. */
   reservedAt: string;
   ttlSeconds?: number | undefined;
@@ -42,6 +44,7 @@ export function reservationPatch(write: ReservationWrite): Record<string, unknow
       labels: { [STATE_LABEL]: 'reserved' },
       annotations: {
         [RESERVED_BY_ANNOTATION]: write.user,
+        [RESERVED_BY_CALLER_ANNOTATION]: write.caller,
         [RESERVED_AT_ANNOTATION]: write.reservedAt,
         [RESERVATION_TTL_ANNOTATION]: write.ttlSeconds === undefined ? null : String(write.ttlSeconds),
       },
@@ -54,6 +57,8 @@ export interface ReserveRequest {
   namespace: string;
   pool: string;
   user: string;
+  /** The authenticated Kubernetes username of the caller (never the asserted `user`). */
+  caller: string;
   ttlSeconds?: number | undefined;
 }
 
@@ -110,6 +115,7 @@ export async function reserveReadyPod(context: ReserveContext, request: ReserveR
         podName,
         resourceVersion,
         user: request.user,
+        caller: request.caller,
         reservedAt: new Date(nowMs).toISOString(),
         ttlSeconds: request.ttlSeconds,
       });

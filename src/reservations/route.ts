@@ -3,15 +3,17 @@
  *   POST   /api/v1/namespaces/:namespace/podpools/:name/reservations[?wait=30s]  {user, ttlSeconds?}
  *   GET    /api/v1/namespaces/:namespace/podpools/:name/reservations
  *   DELETE /api/v1/namespaces/:namespace/podpools/:name/reservations/:pod
- * Every request is authenticated and authorized before anything else is read or written.
+ * Every request is authenticated and authorized before anything else is read or written; a
+ * release is further limited to the caller that reserved the pod, or a holder of `release-any`.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { PodpoolError } from '../errors.js';
 import { jsonNotFound } from '../http-errors.js';
 import { logger as defaultLogger, type Logger } from '../log.js';
-import type { Authenticator, ReservationVerb, UserInfo } from './auth.js';
+import { RELEASE_ANY_VERB, type Authenticator, type ReservationVerb, type UserInfo } from './auth.js';
 import { sendError } from './errors.js';
 import type { ReservationPodSource } from './pod-source.js';
+import { ownReservationsOnly } from './release-authorization.js';
 import { parseObjectName, parseReserveBody, parseWait } from './request-body.js';
 import type { ReservationPodWriter } from './reserve.js';
 import { ReservationService, type ReservationOptions } from './service.js';
@@ -38,6 +40,8 @@ interface PoolTarget {
   namespace: string;
   pool: string;
   user: UserInfo;
+  /** Whether the same caller may also do `verb` on the pool's reservations (one more SubjectAccessReview, cached). */
+  mayAlso(verb: ReservationVerb): Promise<boolean>;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -62,7 +66,9 @@ function requireAccess(authenticator: Authenticator, verb: ReservationVerb) {
         `user ${JSON.stringify(decision.user.username)} cannot ${verb} podpools/reservations of ${namespace}/${pool}${because}`,
       );
     }
-    response.locals.target = { namespace, pool, user: decision.user } satisfies PoolTarget;
+    const mayAlso = async (other: ReservationVerb): Promise<boolean> =>
+      (await authenticator.check(token, { verb: other, namespace, pool })).kind === 'allowed';
+    response.locals.target = { namespace, pool, user: decision.user, mayAlso } satisfies PoolTarget;
     next();
   };
 }
@@ -87,10 +93,10 @@ export function createReservationsRouter(deps: ReservationsRouterDeps): Router {
     const body = parseReserveBody(request.body);
     const waitMs = parseWait(request.query.wait, service.options.maxWaitSeconds);
     const gone = clientGone(response);
-    const { reservation, outcome } = await service.reserve({ namespace, pool, ...body }, waitMs, gone);
+    const { reservation, outcome } = await service.reserve({ namespace, pool, ...body, caller: user.username }, waitMs, gone);
     if (gone.aborted) {
       // Nobody will hear of this pod: end the session rather than leave it reserved for no one.
-      await service.release(namespace, pool, reservation.pod).catch((error: unknown) => log.warn({ err: error, pod: reservation.pod }, 'could not undo a reservation'));
+      await service.release(namespace, pool, reservation.pod, ownReservationsOnly(user.username)).catch((error: unknown) => log.warn({ err: error, pod: reservation.pod }, 'could not undo a reservation'));
       log.warn({ namespace, pool, pod: reservation.pod, user: body.user }, 'the client went away before the answer; reservation undone');
       return;
     }
@@ -104,9 +110,10 @@ export function createReservationsRouter(deps: ReservationsRouterDeps): Router {
   });
 
   router.delete(`${RESERVATIONS_PATH}/:pod`, requireAccess(deps.authenticator, 'delete'), async (request, response) => {
-    const { namespace, pool, user } = poolTarget(response);
+    const { namespace, pool, user, mayAlso } = poolTarget(response);
     const podName = parseObjectName(request.params.pod as string | undefined, 'pod');
-    const reservation = await service.release(namespace, pool, podName);
+    const releaser = { username: user.username, mayReleaseOthers: () => mayAlso(RELEASE_ANY_VERB) };
+    const reservation = await service.release(namespace, pool, podName, releaser);
     log.info({ namespace, pool, pod: podName, user: reservation.user, caller: user.username }, 'reservation released');
     response.json({ ...reservation, released: true });
   });

@@ -9,6 +9,7 @@ import { reservationConflictsTotal, reservationDuration, reservationsTotal } fro
 import { PodClaims } from './claims.js';
 import { ReservationUnavailableError } from './errors.js';
 import { podKeyOf, poolKeyOf, type ReservationPodSource } from './pod-source.js';
+import { authorizeRelease, type Releaser } from './release-authorization.js';
 import { isReservable, isReserved, reservationOf, type Reservation } from './reservation.js';
 import { reservableCandidates, reserveReadyPod, type ReservationPodWriter, type ReserveContext, type ReserveRequest } from './reserve.js';
 import type { UnmetDemandRecorder } from './unmet-demand.js';
@@ -100,15 +101,18 @@ export class ReservationService {
   }
 
   /**
-   * Ends a session by deleting its pod. Works after the PodPool is gone (reserved pods outlive it).
-   * A pod the cache does not show reserved yet (reserved a moment ago) is re-read from the API server.
+   * Ends a session by deleting its pod, if the releaser may (see release-authorization.ts); an
+   * unknown reservation is 404 before anyone is asked. Works after the PodPool is gone (reserved
+   * pods outlive it). A pod the cache does not show reserved yet (reserved a moment ago) is re-read
+   * from the API server.
    */
-  async release(namespace: string, pool: string, podName: string): Promise<Reservation> {
+  async release(namespace: string, pool: string, podName: string, releaser: Releaser): Promise<Reservation> {
     if (!this.source.hasSynced()) throw new ReservationUnavailableError('the operator is still loading pools and pods; retry shortly', 1);
     const cached = this.source.podsOf(namespace, pool).find((pod) => pod.metadata?.name === podName);
     const pod = cached !== undefined && isReserved(cached) ? cached : await this.writer.read(namespace, podName);
     const notFound = new PodpoolError('NotFound', `no reservation ${podName} in podpool ${namespace}/${pool}`);
     if (pod === undefined || pod.metadata?.labels?.[POOL_LABEL] !== pool || !isReserved(pod) || !pod.metadata.uid) throw notFound;
+    await authorizeRelease(pod, releaser);
     if ((await this.writer.delete(namespace, podName, pod.metadata.uid)) === 'gone') throw notFound;
     return reservationOf(pod);
   }

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './control-plane.js';
 
+/** How long startOperatorProcess waits for /readyz before it gives up. */
+export const OPERATOR_READY_TIMEOUT_MS = 30_000;
+
 export interface OperatorProcess {
   child: ChildProcess;
   metricsPort: number;
@@ -77,7 +80,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     await exited;
   };
   // Ready once the health endpoint answers.
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + OPERATOR_READY_TIMEOUT_MS;
   for (;;) {
     try {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);

@@ -2,9 +2,9 @@ import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
-import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, TEST_POD_TEMPLATE } from './support/cluster.js';
+import { adminKubeConfig, createNamespace, createPodPool, DEFAULT_WAIT_MS, eventually, installCrd, kubectl, TEST_POD_TEMPLATE, timeoutAfterWaits } from './support/cluster.js';
 import { scrape, sumOf } from './support/metrics.js';
-import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
+import { OPERATOR_READY_TIMEOUT_MS, startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
 
@@ -72,7 +72,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
     expect((await getPool('fill')).metadata.resourceVersion).toBe(settled);
     const events = await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=fill' });
     expect(events.items.some((e) => e.reason === 'ScaledUp')).toBe(true);
-  });
+  }, timeoutAfterWaits(45_000, DEFAULT_WAIT_MS, 3_000));
 
   it('follows kubectl scale, and never deletes reserved pods when scaling down', async () => {
     await createPool('scale', { targetReadyPods: 2 });
@@ -96,7 +96,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
       return current.status?.totalReservations === 2 && current.status.reservedPods === 2 ? current : undefined;
     });
     expect(pool.status?.currentVelocity).toBeGreaterThan(0);
-  });
+  }, timeoutAfterWaits(45_000, 45_000, 45_000, 45_000, DEFAULT_WAIT_MS));
 
   it('replaces ready pods of an old template but not reserved ones', async () => {
     // spec.replicas pins the count: with the engine in charge a reservation would add a pod for expected demand.
@@ -119,7 +119,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
     const reserved = await core.readNamespacedPod({ namespace, name: reservedName });
     expect(reserved.metadata?.deletionTimestamp).toBeUndefined();
     expect(reserved.metadata?.labels?.version).toBeUndefined();
-  });
+  }, timeoutAfterWaits(45_000, 45_000, 60_000));
 
   it('replaces a failed pod', async () => {
     await createPool('fail', { targetReadyPods: 2 });
@@ -131,7 +131,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
       return current?.every((p) => p.metadata?.name !== victim) ? current : undefined;
     }, 45_000);
     expect(replaced).toHaveLength(2);
-  });
+  }, timeoutAfterWaits(45_000, 45_000));
 
   it('keeps reservation history across an operator restart', async () => {
     const before = await getPool('scale');
@@ -146,7 +146,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
     expect(after.status?.totalReservations).toBe(2);
     expect(after.status?.reservationHistory?.counts).toEqual(history?.counts);
     expect(after.status?.currentVelocity).toBeGreaterThan(0);
-  });
+  }, timeoutAfterWaits(OPERATOR_READY_TIMEOUT_MS, 30_000));
 
   it('runs the controller on one of two operators only, and fails over within 20 s without duplicate pods', async () => {
     const second = await startOperatorProcess({ leaseNamespace: namespace, identity: 'op-b' });
@@ -183,7 +183,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
     } finally {
       operator = second;
     }
-  }, 180_000);
+  }, timeoutAfterWaits(OPERATOR_READY_TIMEOUT_MS, 45_000, 25_000, 60_000, 5_000));
 
   it('adopts and repairs a pool pod the webhook never saw, and says the webhook is not being called', async () => {
     // No webhook serves this namespace: a pod created by hand carries only the pool label.
@@ -238,7 +238,8 @@ describe('the PodPool controller against a real API server and kwok', () => {
     await eventually('5 Ready pods after the restart', () => readyCount('after-restart', 5), 30_000);
     const readiness = await (await fetch(`http://127.0.0.1:${operator.metricsPort}/readyz`)).text();
     expect(readiness).toContain('podpools: ok');
-  }, 120_000);
+    // The restart itself waits up to 10 s for the old kube-apiserver to stop and 120 s for the new one.
+  }, timeoutAfterWaits(130_000, 20_000, 5_000, 30_000, 30_000));
 
   it('ends reservations whose TTL passed, also after their PodPool is deleted', async () => {
     await createPool('ttl', { targetReadyPods: 2 });
@@ -264,7 +265,7 @@ describe('the PodPool controller against a real API server and kwok', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await gone(long)).toBe(false);
     await eventually('the 12 s reservation to end after its pool is gone', () => gone(long), 30_000);
-  });
+  }, timeoutAfterWaits(45_000, 20_000, 1_000, 30_000));
 
   it('deleting a PodPool removes its warm pods and keeps the reserved ones', async () => {
     await createPool('gone', { targetReadyPods: 3 });
@@ -280,5 +281,5 @@ describe('the PodPool controller against a real API server and kwok', () => {
       const left = await podsOf('gone');
       return left.length === 1 && left[0]?.metadata?.name === keep;
     }, 60_000);
-  });
+  }, timeoutAfterWaits(45_000, DEFAULT_WAIT_MS, 60_000));
 });

@@ -41,8 +41,22 @@ export async function teardown(): Promise<void> {
   // Fake nodes that flap NotReady turn every pod Ready=False and distort every controller test:
   // a run in which it happened fails, whichever test was running at the time.
   const flapped = plane === undefined ? '' : nodeNotReadyEvents(plane);
+  // Each file deletes its namespaces (support/cleanup-namespaces.ts); a pool left behind would be
+  // reconciled by every later file's operator.
+  const leftPools = plane === undefined ? '' : podPoolsLeft(plane);
   await plane?.stop();
   if (flapped !== '') throw new Error(`kwok nodes went NotReady during the run:\n${flapped}`);
+  if (leftPools !== '') throw new Error(`PodPools outlived the test files that created them:\n${leftPools}`);
+}
+
+function podPoolsLeft(running: ControlPlane): string {
+  try {
+    return running.kubectl(['get', 'podpools.podpool.dev', '-A', '--no-headers', '-o', 'custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name']).trim();
+  } catch (error) {
+    // A run that never installed the CRD has no pools.
+    if (String(error).includes("doesn't have a resource type")) return '';
+    return `could not list PodPools: ${String(error)}`;
+  }
 }
 
 function nodeNotReadyEvents(running: ControlPlane): string {

@@ -474,6 +474,7 @@ describe('the Helm chart', () => {
         'ClusterRole/podpool',
         'ClusterRole/podpool-edit',
         'ClusterRole/podpool-reservations-user',
+        'ClusterRole/podpool-reservations-admin',
         'ClusterRole/podpool-view',
         'ClusterRoleBinding/podpool',
         'Deployment/podpool',
@@ -489,6 +490,13 @@ describe('the Helm chart', () => {
         'ServiceAccount/podpool',
       ].sort(),
     );
+
+    // Callers release only their own reservations; the admin role's custom verb releases anyone's.
+    const reservationRules = (verbs: string[]) => [{ apiGroups: ['podpool.dev'], resources: ['podpools/reservations'], verbs }];
+    expect(find(objects, 'ClusterRole', 'podpool-reservations-user').rules).toEqual(reservationRules(['create', 'list', 'delete']));
+    const reservationsAdmin = find(objects, 'ClusterRole', 'podpool-reservations-admin');
+    expect(reservationsAdmin.rules).toEqual(reservationRules(['create', 'list', 'delete', 'release-any']));
+    expect(reservationsAdmin.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-admin']).toBe('true');
 
     const deployment = find(objects, 'Deployment') as unknown as { spec: { replicas: number; template: { spec: Record<string, unknown> } } };
     expect(deployment.spec.replicas).toBe(2);

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../../src/api/labels.js';
+import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
+import { canI, renderChart, serverKubeVersion, toYamlStream, type KubeObject } from './support/helm.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 import { callReservations } from './support/reservations-api.js';
 
@@ -24,6 +25,8 @@ describe('reservations against a real API server, with two operator replicas', (
   let userToken: string;
   let userKubeconfig: string;
   let strangerToken: string;
+  /** Cluster-scoped, so removed after the file. */
+  let chartRoles: KubeObject[] = [];
 
   const call = (replica: OperatorProcess, method: string, path: string, token: string | undefined, body?: unknown) =>
     callReservations({ port: replica.reservationsPort, ca }, method, path, token, body);
@@ -81,6 +84,7 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
 
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
+    if (chartRoles.length > 0) kubectl(['delete', '--ignore-not-found', '-f', '-'], { input: toYamlStream(chartRoles) });
   });
 
   it('answers 401, 403, 404 and 400 as JSON and reserves nothing', async () => {
@@ -187,5 +191,56 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
       (p) => p.metadata?.deletionTimestamp === undefined,
     );
     expect(reserved).toHaveLength(POOL_SIZE - 1);
+  });
+
+  it("lets only the reserving caller, or a holder of the chart's release-any role, release a reservation", async () => {
+    const [a, b] = replicas as [OperatorProcess, OperatorProcess];
+    // The chart's two reservation roles, as an installation has them, bound per namespace.
+    const fullname = `resv-${namespace}`;
+    chartRoles = renderChart({ release: fullname, namespace: leaseNamespace, kubeVersion: serverKubeVersion(), values: { fullnameOverride: fullname } }).objects.filter(
+      (object) => object.kind === 'ClusterRole' && object.metadata.name.startsWith(`${fullname}-reservations-`),
+    );
+    expect(chartRoles.map((role) => role.metadata.name).sort()).toEqual([`${fullname}-reservations-admin`, `${fullname}-reservations-user`]);
+    const bindings = [
+      ['neighbour', `${fullname}-reservations-user`],
+      ['session-reaper', `${fullname}-reservations-admin`],
+    ].map(([subject, role]) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: subject, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ kind: 'ServiceAccount', name: subject, namespace }],
+    })) as unknown as KubeObject[];
+    expect(kubectl(['apply', '-f', '-'], { input: toYamlStream([...chartRoles, ...bindings]) }).status).toBe(0);
+    const neighbour = await serviceAccountKubeconfig(kc, namespace, 'neighbour');
+    const reaper = await serviceAccountKubeconfig(kc, namespace, 'session-reaper');
+    const onReservations = (verb: string) => [verb, `${PLURAL}.${API_GROUP}`, '--subresource=reservations', '-n', namespace];
+    await eventually('the bindings to be in force', async () => canI(neighbour.path, onReservations('delete')) && canI(reaper.path, onReservations('release-any')), 10_000);
+    expect(canI(neighbour.path, onReservations('release-any'))).toBe(false);
+
+    // Every pod the frontend reserved records its authenticated identity, not the `user` it named.
+    const reserved = (await core.listNamespacedPod({ namespace, labelSelector: `${STATE_LABEL}=reserved` })).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+    expect(reserved.length).toBeGreaterThanOrEqual(3);
+    const frontend = `system:serviceaccount:${namespace}:frontend`;
+    for (const pod of reserved) expect(pod.metadata?.annotations?.[RESERVED_BY_CALLER_ANNOTATION]).toBe(frontend);
+    const [byOwner, byReaper, unrecorded] = reserved.map((pod) => pod.metadata?.name ?? '') as [string, string, string];
+    const release = (replica: OperatorProcess, pod: string, token: string) => call(replica, 'DELETE', `${reservations()}/${pod}`, token);
+    const stillReserved = async (pod: string) => (await core.readNamespacedPod({ namespace, name: pod })).metadata?.deletionTimestamp === undefined;
+
+    // Allowed to delete reservations, but not this one: 403 in the documented shape, and the pod stays.
+    const refused = await release(a, byOwner, neighbour.token);
+    expect(refused).toMatchObject({ status: 403, body: { error: 'Forbidden', message: expect.stringMatching(/another caller reserved it.*release-any/) } });
+    expect(await release(b, byOwner, neighbour.token)).toMatchObject({ status: 403 });
+    expect(await stillReserved(byOwner)).toBe(true);
+    expect(await release(b, byOwner, userToken)).toMatchObject({ status: 200, body: { pod: byOwner, released: true } });
+    expect(await release(a, byReaper, reaper.token)).toMatchObject({ status: 200, body: { pod: byReaper, released: true } });
+
+    // A reservation from before callers were recorded: not even its reserving caller may release it.
+    expect(kubectl(['annotate', 'pod', unrecorded, '-n', namespace, `${RESERVED_BY_CALLER_ANNOTATION}-`]).status).toBe(0);
+    await eventually('replica a to see the reservation without a caller', async () =>
+      /no caller was recorded/.test(String((await release(a, unrecorded, neighbour.token)).body.message)), 10_000);
+    expect(await release(a, unrecorded, userToken)).toMatchObject({ status: 403, body: { error: 'Forbidden', message: expect.stringMatching(/no caller was recorded/) } });
+    expect(await stillReserved(unrecorded)).toBe(true);
+    expect(await release(a, unrecorded, reaper.token)).toMatchObject({ status: 200, body: { pod: unrecorded, released: true } });
   });
 });

@@ -4,10 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
 import { loadExternalScalerDefinition } from '../../src/scaler/grpc-server.js';
-import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd } from './support/cluster.js';
+import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, timeoutAfterWaits } from './support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
+const WAIT_MS = 20_000;
+/** The longest the test runs after it patches in a window: its two waits, and the calls between. */
+const AFTER_PATCH_MS = 2 * WAIT_MS + 10_000;
 type Client = grpc.Client & Record<string, (request: unknown, callback: (error: grpc.ServiceError | null, response: any) => void) => void>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('the KEDA scaler serves the engine answer of a real PodPool', () => {
@@ -44,11 +47,15 @@ describe('the KEDA scaler serves the engine answer of a real PodPool', () => {
 
   it('flows the desired count to GetMetrics, the HTTP twin and status, and pre-scales when a window is about to start', async () => {
     await createPodPool(kc, namespace, 'keda', { targetReadyPods: 2, maxPoolSize: 20, scaleDownStabilizationSeconds: 0 });
-    await eventually('GetMetrics to answer 2', async () => (await getMetrics()) === 2);
+    await eventually('GetMetrics to answer 2', async () => (await getMetrics()) === 2, WAIT_MS);
     expect((await http()).desiredReplicas).toBe(2);
-    await eventually('status.desiredReplicas 2', async () => (await status())?.desiredReplicas === 2);
+    await eventually('status.desiredReplicas 2', async () => (await status())?.desiredReplicas === 2, WAIT_MS);
 
-    // A window that starts at the next full hour, with a lead time that reaches it.
+    // A window that starts at the next full hour, with a lead time that reaches it. Windows are
+    // whole hours and a lead time at most one, so it must be the next hour: too close to it, the
+    // test first waits for it to pass, so the window cannot start (and the reason flip) meanwhile.
+    const msToNextHour = 3_600_000 - (Date.now() % 3_600_000);
+    if (msToNextHour < AFTER_PATCH_MS) await new Promise((resolve) => setTimeout(resolve, msToNextHour + 1_000));
     const now = new Date();
     const nextHour = (now.getUTCHours() + 1) % 24;
     const secondsToNextHour = 3600 - (now.getUTCMinutes() * 60 + now.getUTCSeconds());
@@ -61,12 +68,12 @@ describe('the KEDA scaler serves the engine answer of a real PodPool', () => {
         { op: 'add', path: '/spec/timeBasedScaling', value: [{ hourStart: nextHour, hourEnd: (nextHour + 1) % 24 || 24, targetPoolSize: 7 }] },
       ],
     });
-    await eventually('GetMetrics to pre-scale to 7', async () => (await getMetrics()) === 7);
+    await eventually('GetMetrics to pre-scale to 7', async () => (await getMetrics()) === 7, WAIT_MS);
     const twin = await http();
     expect(twin.desiredReplicas).toBe(7);
     expect(twin.reason).toContain('starts within the');
-    await eventually('status.desiredReplicas 7', async () => (await status())?.desiredReplicas === 7);
-  });
+    await eventually('status.desiredReplicas 7', async () => (await status())?.desiredReplicas === 7, WAIT_MS);
+  }, timeoutAfterWaits(WAIT_MS, WAIT_MS, AFTER_PATCH_MS, WAIT_MS, WAIT_MS));
 
   it('answers NOT_FOUND for a pool that does not exist', async () => {
     const error = await new Promise<grpc.ServiceError | null>((resolve) =>

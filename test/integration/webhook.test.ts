@@ -82,6 +82,18 @@ describe('the admission webhook, called by a real kube-apiserver over TLS', () =
     expect(pod.metadata?.labels).toEqual({ [POOL_LABEL]: 'web', [STATE_LABEL]: 'warming', [TEMPLATE_HASH_LABEL]: templateHash(podTemplate), app: 'web', 'example.com/tier': 'sandbox' });
   });
 
+  it("routes an owner reference to a PodPool of any podpool.dev version, and not another group's PodPool (the API server evaluates the match condition)", async () => {
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const pool = (await custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL, namespace, name: 'web' })) as { metadata: { uid: string } };
+    const ownedBy = (name: string, apiVersion: string) =>
+      core.createNamespacedPod({
+        namespace,
+        body: { metadata: { name, ownerReferences: [{ apiVersion, kind: KIND, name: 'web', uid: pool.metadata.uid }] }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      });
+    expect((await ownedBy('owned-next-version', `${API_GROUP}/v1`)).metadata?.labels).toMatchObject({ [POOL_LABEL]: 'web', [STATE_LABEL]: 'warming' });
+    expect((await ownedBy('owned-elsewhere', 'example.com/v1')).metadata?.labels).toBeUndefined();
+  });
+
   it('stamps pods of a pool created a moment ago instead of denying them (the cache may not have it yet)', async () => {
     for (let index = 0; index < 5; index += 1) {
       await createPodPool(kc, namespace, `fresh-${index}`, { replicas: 0, maxPoolSize: 5, podTemplate });

@@ -24,7 +24,18 @@ export function kubectl(args: string[], options: { kubeconfigPath?: string; inpu
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+/** eventually()'s budget when none is given. */
+export const DEFAULT_WAIT_MS = 30_000;
+
+/**
+ * The timeout of a test whose waits have these budgets: their sum plus room for the calls between
+ * them, so a wait that runs out fails with its own message, not with vitest's generic timeout.
+ */
+export function timeoutAfterWaits(...waitBudgetsMs: number[]): number {
+  return waitBudgetsMs.reduce((sum, budget) => sum + budget, 0) + 20_000;
+}
+
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = DEFAULT_WAIT_MS, intervalMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -53,10 +64,43 @@ export async function installCrd(kc: KubeConfig): Promise<void> {
   });
 }
 
+/** The namespaces this test file created; cleanup-namespaces.ts deletes them after the file. */
+const createdNamespaces = new Set<string>();
+
 export async function createNamespace(kc: KubeConfig, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  createdNamespaces.add(name);
   return name;
+}
+
+/**
+ * Deletes the namespaces this file created and waits until their PodPools are gone: the operators
+ * of later files watch every namespace and would otherwise reconcile this file's pools. The pods
+ * are left to the namespace controller.
+ */
+export async function deleteCreatedNamespaces(kc: KubeConfig, timeoutMs = 60_000): Promise<void> {
+  const names = [...createdNamespaces];
+  createdNamespaces.clear();
+  if (names.length === 0) return;
+  const core = kc.makeApiClient(CoreV1Api);
+  await Promise.all(names.map((name) => core.deleteNamespace({ name }).catch((error: unknown) => ((error as { code?: number }).code === 404 ? undefined : Promise.reject(error)))));
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  await eventually(
+    `the PodPools of namespaces ${names.join(', ')} to be deleted`,
+    async () => {
+      try {
+        const pools = (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as { items: Array<{ metadata: { namespace: string } }> };
+        return !pools.items.some((pool) => names.includes(pool.metadata.namespace));
+      } catch (error) {
+        // No PodPool CRD (a file removed it, or never installed it): no pools either.
+        if ((error as { code?: number }).code === 404) return true;
+        throw error;
+      }
+    },
+    timeoutMs,
+    500,
+  );
 }
 
 /** A kubeconfig that authenticates as a service account (a bound token), for RBAC tests. */

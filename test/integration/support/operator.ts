@@ -2,6 +2,8 @@
 import { inject } from 'vitest';
 import { startOperatorProcess as start, type OperatorProcess, type OperatorProcessOptions } from '../../cluster/operator-process.js';
 
+export { OPERATOR_READY_TIMEOUT_MS } from '../../cluster/operator-process.js';
+
 export type { OperatorPorts, OperatorProcess } from '../../cluster/operator-process.js';
 
 export function startOperatorProcess(options: Omit<OperatorProcessOptions, 'kubeconfigPath'> & { kubeconfigPath?: string }): Promise<OperatorProcess> {

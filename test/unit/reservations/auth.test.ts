@@ -1,6 +1,6 @@
 import type { AuthenticationV1Api, AuthorizationV1Api, V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { KubeAuthenticator } from '../../../src/reservations/auth.js';
+import { KubeAuthenticator, RELEASE_ANY_VERB } from '../../../src/reservations/auth.js';
 import { ExpiringCache } from '../../../src/reservations/expiring-cache.js';
 
 const ACCESS = { verb: 'create', namespace: 'team-a', pool: 'sandboxes' } as const;
@@ -37,6 +37,12 @@ describe('KubeAuthenticator', () => {
       extra: undefined,
       resourceAttributes: { group: 'podpool.dev', resource: 'podpools', subresource: 'reservations', verb: 'create', namespace: 'team-a', name: 'sandboxes' },
     });
+  });
+
+  it("asks for the custom verb release-any on the same subresource to release others' reservations", async () => {
+    const apis = fakeApis();
+    await new KubeAuthenticator(apis.authentication, apis.authorization).check('good', { ...ACCESS, verb: RELEASE_ANY_VERB });
+    expect(apis.accessReviews[0]!.spec.resourceAttributes).toMatchObject({ resource: 'podpools', subresource: 'reservations', verb: 'release-any', name: 'sandboxes' });
   });
 
   it('reports an invalid token and a denied user', async () => {

@@ -3,7 +3,7 @@
  * authoritative pods with resourceVersion checks, and a cache that lags behind it until synced.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { POOL_LABEL, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../../../src/api/labels.js';
+import { POOL_LABEL, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../../src/api/labels.js';
 import type { PodPool } from '../../../src/api/schema.js';
 import type { AccessDecision, AccessRequest, Authenticator } from '../../../src/reservations/auth.js';
 import type { PodChangeListener, ReservationPodSource } from '../../../src/reservations/pod-source.js';
@@ -126,6 +126,7 @@ export class FakeCluster implements ReservationPodSource, ReservationPodWriter {
     next.metadata!.annotations = {
       ...next.metadata!.annotations,
       [RESERVED_BY_ANNOTATION]: write.user,
+      [RESERVED_BY_CALLER_ANNOTATION]: write.caller,
       [RESERVED_AT_ANNOTATION]: write.reservedAt,
       ...(write.ttlSeconds === undefined ? {} : { [RESERVATION_TTL_ANNOTATION]: String(write.ttlSeconds) }),
     };
@@ -153,12 +154,14 @@ export class FakeCluster implements ReservationPodSource, ReservationPodWriter {
 /** Tokens map to users; `grants` lists "user verb namespace/pool" permissions. */
 export class FakeAuthenticator implements Authenticator {
   calls = 0;
+  readonly accesses: AccessRequest[] = [];
   constructor(
     private readonly users: Record<string, string>,
     private readonly grants: string[],
   ) {}
   async check(token: string, access: AccessRequest): Promise<AccessDecision> {
     this.calls += 1;
+    this.accesses.push(access);
     const username = this.users[token];
     if (username === undefined) return { kind: 'unauthenticated', reason: 'unknown token' };
     const user = { username, groups: [] };

@@ -2,7 +2,7 @@ import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { KubeReservationPodWriter } from '../../../src/reservations/kube-pod-writer.js';
 
-const WRITE = { namespace: 'team-a', podName: 'p', resourceVersion: '7', user: 'alice', reservedAt: '2026-01-01T00:00:00.000Z' };
+const WRITE = { namespace: 'team-a', podName: 'p', resourceVersion: '7', user: 'alice', caller: 'system:serviceaccount:team-a:frontend', reservedAt: '2026-01-01T00:00:00.000Z' };
 
 function podApi(fail?: number) {
   const calls: Array<{ method: string; param: Record<string, unknown>; options?: unknown }> = [];
@@ -46,7 +46,7 @@ describe('KubeReservationPodWriter', () => {
       metadata: {
         name: 'p',
         labels: { 'podpool.dev/state': 'reserved' },
-        annotations: { 'podpool.dev/reserved-by': 'alice', 'podpool.dev/reserved-at': WRITE.reservedAt },
+        annotations: { 'podpool.dev/reserved-by': 'alice', 'podpool.dev/reserved-by-caller': WRITE.caller, 'podpool.dev/reserved-at': WRITE.reservedAt },
       },
     };
     const api = (readBack: unknown) =>
@@ -59,6 +59,9 @@ describe('KubeReservationPodWriter', () => {
     const someoneElse = structuredClone(landed);
     someoneElse.metadata.annotations['podpool.dev/reserved-by'] = 'bob';
     await expect(new KubeReservationPodWriter(api(someoneElse)).reserve(WRITE)).rejects.toMatchObject({ code: 'Unavailable' });
+    const anotherCaller = structuredClone(landed);
+    anotherCaller.metadata.annotations['podpool.dev/reserved-by-caller'] = 'system:serviceaccount:team-a:other';
+    await expect(new KubeReservationPodWriter(api(anotherCaller)).reserve(WRITE)).rejects.toMatchObject({ code: 'Unavailable' });
     await expect(new KubeReservationPodWriter(api({ metadata: { name: 'p', labels: {} } })).reserve(WRITE)).rejects.toMatchObject({ code: 'Unavailable' });
   });
 

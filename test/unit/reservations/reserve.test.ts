@@ -1,30 +1,43 @@
 import { describe, expect, it } from 'vitest';
-import { RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, STATE_LABEL } from '../../../src/api/labels.js';
+import { RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../../src/api/labels.js';
 import { PodClaims } from '../../../src/reservations/claims.js';
 import { reservationPatch, reserveReadyPod, type ReserveContext } from '../../../src/reservations/reserve.js';
 import { FakeCluster, NAMESPACE, POOL, readyPod, seededRandom, warmingPod } from './fakes.js';
 
 const NOW = Date.parse('2026-11-24T14:00:00.123Z');
-const REQUEST = { namespace: NAMESPACE, pool: POOL, user: 'alice' };
+const REQUEST = { namespace: NAMESPACE, pool: POOL, user: 'alice', caller: 'system:serviceaccount:team-a:frontend' };
 
 function contextFor(cluster: FakeCluster, overrides: Partial<ReserveContext> = {}): ReserveContext {
   return { source: cluster, writer: cluster, claims: new PodClaims(), maxConflicts: 5, now: () => NOW, random: seededRandom(7), ...overrides };
 }
 
 describe('reservationPatch', () => {
-  it('guards on the resourceVersion, marks the pod reserved and drops its owner', () => {
-    const patch = reservationPatch({ namespace: NAMESPACE, podName: 'p', resourceVersion: '42', user: 'alice', reservedAt: '2026-11-24T14:00:00.123Z', ttlSeconds: 600 });
+  it('guards on the resourceVersion, marks the pod reserved, records user and caller and drops its owner', () => {
+    const patch = reservationPatch({
+      namespace: NAMESPACE,
+      podName: 'p',
+      resourceVersion: '42',
+      user: 'alice',
+      caller: 'system:serviceaccount:team-a:frontend',
+      reservedAt: '2026-11-24T14:00:00.123Z',
+      ttlSeconds: 600,
+    });
     expect(patch).toEqual({
       metadata: {
         resourceVersion: '42',
         labels: { [STATE_LABEL]: 'reserved' },
-        annotations: { [RESERVED_BY_ANNOTATION]: 'alice', [RESERVED_AT_ANNOTATION]: '2026-11-24T14:00:00.123Z', [RESERVATION_TTL_ANNOTATION]: '600' },
+        annotations: {
+          [RESERVED_BY_ANNOTATION]: 'alice',
+          [RESERVED_BY_CALLER_ANNOTATION]: 'system:serviceaccount:team-a:frontend',
+          [RESERVED_AT_ANNOTATION]: '2026-11-24T14:00:00.123Z',
+          [RESERVATION_TTL_ANNOTATION]: '600',
+        },
         ownerReferences: null,
       },
     });
   });
   it('clears any ttl annotation when no ttl is asked for', () => {
-    const patch = reservationPatch({ namespace: NAMESPACE, podName: 'p', resourceVersion: '1', user: 'a', reservedAt: 'x' });
+    const patch = reservationPatch({ namespace: NAMESPACE, podName: 'p', resourceVersion: '1', user: 'a', caller: 'c', reservedAt: 'x' });
     expect((patch.metadata as { annotations: Record<string, unknown> }).annotations[RESERVATION_TTL_ANNOTATION]).toBeNull();
   });
 });
@@ -36,7 +49,15 @@ describe('reserveReadyPod', () => {
     const attempt = await reserveReadyPod(contextFor(cluster), { ...REQUEST, ttlSeconds: 60 }, new Set());
     expect(attempt.kind).toBe('reserved');
     expect(cluster.writes).toEqual([
-      { namespace: NAMESPACE, podName: 'a', resourceVersion: stored.metadata!.resourceVersion, user: 'alice', reservedAt: '2026-11-24T14:00:00.123Z', ttlSeconds: 60 },
+      {
+        namespace: NAMESPACE,
+        podName: 'a',
+        resourceVersion: stored.metadata!.resourceVersion,
+        user: 'alice',
+        caller: 'system:serviceaccount:team-a:frontend',
+        reservedAt: '2026-11-24T14:00:00.123Z',
+        ttlSeconds: 60,
+      },
     ]);
     expect(cluster.server.get(`${NAMESPACE}/a`)!.metadata!.ownerReferences).toBeUndefined();
   });

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_LABEL } from '../../../src/api/labels.js';
+import { RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../../src/api/labels.js';
 import { PodpoolError } from '../../../src/errors.js';
 import { reservationsTotal } from '../../../src/metrics.js';
 import type { Authenticator } from '../../../src/reservations/auth.js';
@@ -13,7 +13,17 @@ import { UnmetDemandRecorder, type UnmetDemandWriter } from '../../../src/reserv
 import { FakeAuthenticator, FakeCluster, NAMESPACE, POOL, readyPod, warmingPod } from './fakes.js';
 
 const BASE = `/api/v1/namespaces/${NAMESPACE}/podpools/${POOL}/reservations`;
-const GRANTS = ['alice create team-a/sandboxes', 'alice list team-a/sandboxes', 'alice delete team-a/sandboxes', 'alice create team-a/ghost'];
+const GRANTS = [
+  'alice create team-a/sandboxes',
+  'alice list team-a/sandboxes',
+  'alice delete team-a/sandboxes',
+  'alice create team-a/ghost',
+  'carol create team-a/sandboxes',
+  'carol delete team-a/sandboxes',
+  'admin delete team-a/sandboxes',
+  'admin release-any team-a/sandboxes',
+];
+const TOKENS = { 'alice-token': 'alice', 'bob-token': 'bob', 'carol-token': 'carol', 'admin-token': 'admin' };
 
 const logLines: Array<Record<string, unknown>> = [];
 const captureLogger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
@@ -23,7 +33,7 @@ let server: Server;
 let url: string;
 
 async function start(
-  authenticator: Authenticator = new FakeAuthenticator({ 'alice-token': 'alice', 'bob-token': 'bob' }, GRANTS),
+  authenticator: Authenticator = new FakeAuthenticator(TOKENS, GRANTS),
   unmetDemand?: UnmetDemandRecorder,
 ): Promise<void> {
   const app = express();
@@ -282,6 +292,65 @@ describe('DELETE reservations/{pod}', () => {
 
   it('needs delete permission', async () => {
     await expectError(await call('DELETE', `${BASE}/pod-a`, { token: 'bob-token' }), 403, 'Forbidden', /cannot delete/);
+  });
+});
+
+describe('who may release a reservation', () => {
+  const reserveAs = async (token: string, user: string): Promise<string> => {
+    const response = await call('POST', BASE, { token, body: { user } });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { pod: string }).pod;
+  };
+
+  it('records the authenticated caller on the pod, not the user the caller names', async () => {
+    cluster.put(readyPod('pod-a'));
+    await reserveAs('alice-token', 'carol');
+    expect(cluster.server.get(`${NAMESPACE}/pod-a`)?.metadata?.annotations).toMatchObject({
+      [RESERVED_BY_ANNOTATION]: 'carol',
+      [RESERVED_BY_CALLER_ANNOTATION]: 'alice',
+    });
+  });
+
+  it("answers 403 to a caller allowed to delete who did not reserve the pod, and keeps the pod", async () => {
+    cluster.put(readyPod('pod-a'));
+    const pod = await reserveAs('alice-token', 'carol');
+    await expectError(await call('DELETE', `${BASE}/${pod}`, { token: 'carol-token' }), 403, 'Forbidden', /"carol" cannot release pod-a: another caller reserved it.*release-any/);
+    expect(cluster.deletes).toEqual([]);
+    expect((await call('DELETE', `${BASE}/${pod}`, { token: 'alice-token' })).status).toBe(200);
+    expect(cluster.deletes).toEqual(['pod-a']);
+  });
+
+  it('lets the reserving caller release without asking RBAC about release-any', async () => {
+    cluster.put(readyPod('pod-a'));
+    const authenticator = new FakeAuthenticator(TOKENS, GRANTS);
+    await stop();
+    await start(authenticator);
+    const pod = await reserveAs('alice-token', 'u');
+    expect((await call('DELETE', `${BASE}/${pod}`)).status).toBe(200);
+    expect(authenticator.accesses.map((access) => access.verb)).toEqual(['create', 'delete']);
+  });
+
+  it("lets a caller granted release-any release another caller's reservation", async () => {
+    cluster.put(readyPod('pod-a'));
+    const pod = await reserveAs('alice-token', 'u');
+    const response = await call('DELETE', `${BASE}/${pod}`, { token: 'admin-token' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ pod: 'pod-a', released: true });
+    expect(cluster.deletes).toEqual(['pod-a']);
+  });
+
+  it('releases a pod reserved without a recorded caller (by hand, or before callers were recorded) only with release-any', async () => {
+    const handReserved = readyPod('pod-a');
+    handReserved.metadata!.labels![STATE_LABEL] = 'reserved';
+    handReserved.metadata!.annotations = { [RESERVED_BY_ANNOTATION]: 'alice' };
+    cluster.put(handReserved);
+    await expectError(await call('DELETE', `${BASE}/pod-a`, { token: 'alice-token' }), 403, 'Forbidden', /no caller was recorded.*release-any/);
+    expect(cluster.deletes).toEqual([]);
+    expect((await call('DELETE', `${BASE}/pod-a`, { token: 'admin-token' })).status).toBe(200);
+  });
+
+  it('answers 404 before 403: an unknown reservation is not found for anyone', async () => {
+    await expectError(await call('DELETE', `${BASE}/nope`, { token: 'carol-token' }), 404, 'NotFound');
   });
 });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PodPoolSpec } from '../../../src/api/schema.js';
 import { DEFAULT_LEAD_TIME_SECONDS, leadTime, recommend } from '../../../src/scaling/recommend.js';
 import { emptyHistory, recordReservations, type ReservationHistory } from '../../../src/scaling/reservation-history.js';
@@ -107,10 +107,22 @@ describe('recommend', () => {
     });
   });
 
-  it('gives the same answer for the same input (no clock inside)', () => {
-    const spec = makeSpec({ scaleDownStabilizationSeconds: 300, warmupSeconds: 90 });
+  it('answers from the given instant whatever the system clock says (no clock inside)', () => {
+    // Read at the wrong time, the history (the last 8 minutes), the window and the stabilization
+    // would all give another answer.
+    const spec = makeSpec({ scaleDownStabilizationSeconds: 300, warmupSeconds: 90, timeBasedScaling: [{ hourStart: 12, hourEnd: 13, targetPoolSize: 40 }] });
     const h = history([3, 1, 4, 1, 5, 9, 2, 6]);
-    expect(recommend(spec, { history: h }, NOW)).toEqual(recommend(spec, { history: h }, new Date(NOW)));
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(NOW);
+      const answer = recommend(spec, { history: h }, NOW);
+      for (const systemTime of [NOW + 2 * 3_600_000 + 60_000, NOW - 86_400_000, 0]) {
+        vi.setSystemTime(systemTime);
+        expect(recommend(spec, { history: h }, NOW)).toEqual(answer);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
