@@ -101,6 +101,7 @@ class NamespaceTimeline {
   private lastReplicas: number | undefined;
   private managerTimes = new Map<string, string>();
   private readonly aborts: AbortController[] = [];
+  private stopped = false;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -108,17 +109,24 @@ class NamespaceTimeline {
   ) {}
 
   async start(): Promise<void> {
-    const watch = new Watch(this.kc);
-    const failed = (error: unknown): void => {
-      if (error !== null && error !== undefined && !String(error).includes('abort')) console.error(`watch in ${this.namespace} ended: ${String(error)}`);
+    await Promise.all([
+      this.watchForever(`/api/v1/namespaces/${this.namespace}/pods`, (phase, pod: V1Pod) => this.onPod(phase, pod)),
+      this.watchForever(`/apis/${API_GROUP}/${API_VERSION}/namespaces/${this.namespace}/${PLURAL}`, (_phase, pool: PodPool) => this.onPool(pool)),
+    ]);
+  }
+
+  /** A watch that starts again when it ends (client-node ends a watch after 30 s without events). */
+  private async watchForever<T>(path: string, handler: (phase: string, object: T) => void): Promise<void> {
+    const again = (error: unknown): void => {
+      if (this.stopped) return;
+      if (error !== null && error !== undefined && !String(error).includes('Timeout')) console.error(`watch ${path} ended: ${String(error)}`);
+      void this.watchForever(path, handler);
     };
-    this.aborts.push(
-      await watch.watch(`/api/v1/namespaces/${this.namespace}/pods`, {}, (phase, pod: V1Pod) => this.onPod(phase, pod), failed),
-      await watch.watch(`/apis/${API_GROUP}/${API_VERSION}/namespaces/${this.namespace}/${PLURAL}`, {}, (_phase, pool: PodPool) => this.onPool(pool), failed),
-    );
+    this.aborts.push(await new Watch(this.kc).watch(path, {}, handler, again));
   }
 
   stop(): void {
+    this.stopped = true;
     for (const abort of this.aborts) abort.abort();
   }
 
@@ -148,7 +156,9 @@ class NamespaceTimeline {
     }
     const replicas = pool.spec.replicas;
     if (replicas !== undefined && replicas !== this.lastReplicas) {
-      if (this.lastReplicas !== undefined) this.replicaWrites.push({ at: Date.now(), replicas, by: changed.join('+') || '?' });
+      // managedFields keeps an entry's time when its field set is unchanged: the same writer again.
+      const by = changed.join('+') || this.replicaWrites.at(-1)?.by || '?';
+      if (this.lastReplicas !== undefined) this.replicaWrites.push({ at: Date.now(), replicas, by });
       this.lastReplicas = replicas;
     }
   }
@@ -241,7 +251,14 @@ class LoopBench {
     await this.custom.patchNamespacedCustomObject({ ...ref, namespace, name: 'pool', body: { spec: { targetReadyPods: TARGET } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     await until(`${namespace}: the scaler to answer ${TARGET}`, async () => (await this.desiredFromScaler(namespace)) === TARGET, 30_000);
     const engineAt = Date.now();
-    await until(`${namespace}: ${TARGET} Ready pods`, () => timeline.readyCount() >= TARGET, 240_000);
+    await until(`${namespace}: ${TARGET} Ready pods`, () => timeline.readyCount() >= TARGET, 240_000).catch(async (error: unknown) => {
+      const hpa = await this.autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace, name: 'keda-hpa-loop' }).catch(() => undefined);
+      throw new Error(
+        `${String(error)}; ${timeline.readyCount()} Ready; spec.replicas writes ${JSON.stringify(timeline.replicaWrites)}; ` +
+          `HPA status ${JSON.stringify(hpa?.status)}; ScaledObject Active ${await this.condition(namespace, 'Active')}`,
+        { cause: error },
+      );
+    });
     const doneAt = Date.now();
     timeline.stop();
 

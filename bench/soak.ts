@@ -108,7 +108,8 @@ try {
         try {
           return await callReservations({ port: replica.reservationsPort, ca }, method, path, token, body);
         } catch {
-          // connection refused or reset: a replica going away
+          // Connection refused or reset: a replica going away (the request may still have landed).
+          if (method === 'POST') droppedReserveCalls += 1;
         }
       }
       await sleep(500);
@@ -116,6 +117,7 @@ try {
     return { status: 0, body: {} };
   };
 
+  let droppedReserveCalls = 0;
   const handedOut = new Map<string, string>();
   const held: Held[] = [];
   const counts = { served: 0, refused: 0, unavailable: 0, released: 0, releaseFailed: 0, other: 0 };
@@ -238,7 +240,9 @@ try {
   for (const replica of live()) await harvestConflicts(replica);
   for (const name of deletedReserved) violations.push(`reserved pod ${name} deleted before its release`);
   const stillReserved = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `${STATE_LABEL}=reserved` })).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
-  if (stillReserved.length > 0) violations.push(`${stillReserved.length} pods still reserved after every release`);
+  // A reservation whose answer was lost with its connection stays reserved (its caller never
+  // learned the pod); more of them than lost answers would be a reservation lost by podpool.
+  if (stillReserved.length > droppedReserveCalls) violations.push(`${stillReserved.length} pods still reserved after every release, only ${droppedReserveCalls} answers lost`);
 
   latencies.sort((a, b) => a - b);
   console.log(`| measurement | value |
@@ -247,6 +251,7 @@ try {
 | reservations served (201) | ${counts.served} |
 | refused, no ready pod (503) | ${counts.refused} |
 | no replica answered (both down or restarting) | ${counts.unavailable} |
+| reservation calls cut off with their connection / pods reserved without an answer | ${droppedReserveCalls} / ${stillReserved.length} |
 | other answers | ${counts.other} |
 | released (200) / release failed | ${counts.released} / ${counts.releaseFailed} |
 | reservation latency p50 / p99 | ${percentile(latencies, 50).toFixed(0)} / ${percentile(latencies, 99).toFixed(0)} ms |

@@ -614,7 +614,12 @@ describe('the Helm chart', () => {
       scaleTargetRef: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', name: 'sandboxes' },
       minReplicaCount: 1,
       maxReplicaCount: 20,
-      advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } } },
+      // The HPA takes the engine's count in one step (up to maxReplicaCount per 15 s) and adds no second scale-down window.
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: { scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 20, periodSeconds: 15 }] }, scaleDown: { stabilizationWindowSeconds: 0 } },
+        },
+      },
       triggers: [{ type: 'external', metadata: { scalerAddress: 'podpool-scaler.podpool-system.svc:9090', podPoolName: 'sandboxes', podPoolNamespace: 'podpool-system' } }],
     });
   });
