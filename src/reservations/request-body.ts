@@ -1,4 +1,5 @@
 /** Parses reservation input at the edge into typed values; anything else is a clear 400. */
+import { isValidObjectName, type ObjectKind } from '../api/object-names.js';
 import { PodpoolError } from '../errors.js';
 import { excerpt } from '../log.js';
 
@@ -50,18 +51,6 @@ export function parseWait(value: unknown, maxWaitSeconds = MAX_WAIT_SECONDS): nu
   if (match === null) throw invalid(`wait=${JSON.stringify(excerpt(value))} is not a duration like 30s, 1500ms or 2m`);
   const ms = Number(match[1]) * (MS_PER_UNIT[match[2] ?? 's'] ?? 1000);
   return Math.min(ms, maxWaitSeconds * 1000);
-}
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-export type ObjectKind = 'namespace' | 'pool' | 'pod';
-
-/** Namespaces are DNS labels (at most 63 characters); pool and pod names DNS subdomains (at most 253). */
-export function isValidObjectName(value: string, what: ObjectKind): boolean {
-  const [pattern, maxLength] = what === 'namespace' ? [DNS_LABEL, 63] : [DNS_SUBDOMAIN, 253];
-  // Length first: the pattern never runs on a megabyte of input.
-  return value.length <= maxLength && pattern.test(value);
 }
 
 export function parseObjectName(value: string | undefined, what: ObjectKind): string {

@@ -2,6 +2,7 @@
  * The edge of the scaler: which PodPool a KEDA trigger (or an HTTP path) names, validated into a
  * typed reference before anything reads the cache. Errors name the trigger key that is wrong.
  */
+import { isValidObjectName } from '../api/object-names.js';
 import { PodpoolError } from '../errors.js';
 
 /** Trigger metadata key naming the PodPool. */
@@ -21,13 +22,9 @@ export interface PoolRef {
   name: string;
 }
 
-// DNS-1123: a namespace is a label, a PodPool name a subdomain.
-const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const POOL_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-
 function validated(namespace: string, name: string, keys: { namespace: string; name: string }): PoolRef {
-  if (!POOL_NAME.test(name)) throw new PodpoolError('InvalidArgument', `${keys.name} ${JSON.stringify(name)} is not a valid PodPool name`);
-  if (!NAMESPACE.test(namespace)) throw new PodpoolError('InvalidArgument', `${keys.namespace} ${JSON.stringify(namespace)} is not a valid namespace name`);
+  if (!isValidObjectName(name, 'pool')) throw new PodpoolError('InvalidArgument', `${keys.name} ${JSON.stringify(name)} is not a valid PodPool name`);
+  if (!isValidObjectName(namespace, 'namespace')) throw new PodpoolError('InvalidArgument', `${keys.namespace} ${JSON.stringify(namespace)} is not a valid namespace name`);
   return { namespace, name };
 }
 

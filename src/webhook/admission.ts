@@ -25,7 +25,7 @@
 import { API_GROUP, KIND, POOL_LABEL, STATE_LABEL } from '../api/labels.js';
 import type { PodPoolReader } from '../kube/pool-reader.js';
 import { excerpt } from '../log.js';
-import { isValidObjectName } from '../reservations/request-body.js';
+import { isValidObjectName } from '../api/object-names.js';
 import { INITIAL_STATE, poolPodPatch, type JsonPatchOperation } from './patch.js';
 import type { AdmissionRequest, AdmissionResponse, AdmittedPod } from './review.js';
 

@@ -4,7 +4,7 @@
  */
 import { PodpoolError } from '../errors.js';
 import { excerpt } from '../log.js';
-import { isValidObjectName } from '../reservations/request-body.js';
+import { isValidObjectName } from '../api/object-names.js';
 import type { JsonPatchOperation } from './patch.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
