@@ -120,7 +120,7 @@ try {
   let droppedReserveCalls = 0;
   const handedOut = new Map<string, string>();
   const held: Held[] = [];
-  const counts = { served: 0, refused: 0, unavailable: 0, released: 0, releaseFailed: 0, other: 0 };
+  const counts = { served: 0, refused: 0, unavailable: 0, released: 0, releaseFailed: 0, releaseRetried: 0, other: 0 };
   const latencies: number[] = [];
   const failovers: { at: number; killed: string; tookMs: number }[] = [];
   let conflicts = 0;
@@ -141,7 +141,7 @@ try {
     if (answer.status === 201) {
       const pod = String(answer.body.pod);
       const previous = handedOut.get(pod);
-      if (previous !== undefined) violations.push(`pod ${pod} handed out twice (${previous} and ${String(answer.body.user)})`);
+      if (previous !== undefined) violations.push(`pod ${pod} handed out to ${String(answer.body.user)} while ${previous} held it`);
       handedOut.set(pod, String(answer.body.user));
       counts.served += 1;
       held.push({ pool, pod, at: Date.now(), releaseAt: Date.now() + 2_000 + randomInt(8_000) });
@@ -151,9 +151,19 @@ try {
   };
   const releaseOne = async (reservation: Held): Promise<void> => {
     released.add(reservation.pod);
-    const answer = await call('DELETE', `/api/v1/namespaces/${NAMESPACE}/podpools/${reservation.pool}/reservations/${reservation.pod}`);
-    if (answer.status === 200) counts.released += 1;
-    else {
+    const path = `/api/v1/namespaces/${NAMESPACE}/podpools/${reservation.pool}/reservations/${reservation.pod}`;
+    // A client retries a 503 (the API server away, a replica going down), as the answer asks.
+    let answer = await call('DELETE', path);
+    for (let retry = 0; answer.status === 503 && retry < 30; retry += 1) {
+      counts.releaseRetried += 1;
+      await sleep(1000);
+      answer = await call('DELETE', path);
+    }
+    if (answer.status === 200) {
+      counts.released += 1;
+      // Pod names come from generateName: a later pod may carry this name again.
+      handedOut.delete(reservation.pod);
+    } else {
       counts.releaseFailed += 1;
       violations.push(`release of ${reservation.pod} answered ${answer.status} ${JSON.stringify(answer.body)}`);
     }
@@ -253,7 +263,7 @@ try {
 | no replica answered (both down or restarting) | ${counts.unavailable} |
 | reservation calls cut off with their connection / pods reserved without an answer | ${droppedReserveCalls} / ${stillReserved.length} |
 | other answers | ${counts.other} |
-| released (200) / release failed | ${counts.released} / ${counts.releaseFailed} |
+| released (200) / release failed / 503s retried | ${counts.released} / ${counts.releaseFailed} / ${counts.releaseRetried} |
 | reservation latency p50 / p99 | ${percentile(latencies, 50).toFixed(0)} / ${percentile(latencies, 99).toFixed(0)} ms |
 | reservation conflicts (lost races, summed over replicas) | ${conflicts} |
 | leader failovers (SIGKILL -> Lease taken over) | ${failovers.map((f) => `${(f.tookMs / 1000).toFixed(1)} s at ${f.at} s`).join(', ') || 'none'} |
