@@ -131,7 +131,10 @@ current-context: ${name}
 /** Runs a component under a guard shell that kills it as soon as this process goes away. */
 export function startGuarded(binary: string, args: string[], logFile: string, env: Record<string, string> = {}): ChildProcess {
   const quoted = [binary, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const guard = `${quoted} & child=$!; trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM INT; while kill -0 ${process.pid} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done; kill -TERM $child 2>/dev/null; sleep 2; kill -KILL $child 2>/dev/null; wait $child`;
+  // On TERM the child gets 5 s to stop (kube-apiserver drains open watches for much longer), then
+  // SIGKILL: the guard never exits leaving its child behind to hold the port.
+  const stopChildOfGuard = 'kill -TERM $child 2>/dev/null; for i in $(seq 50); do kill -0 $child 2>/dev/null || break; sleep 0.1; done; kill -KILL $child 2>/dev/null; wait $child';
+  const guard = `${quoted} & child=$!; trap '${stopChildOfGuard}; exit 0' TERM INT; while kill -0 ${process.pid} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done; kill -TERM $child 2>/dev/null; sleep 2; kill -KILL $child 2>/dev/null; wait $child`;
   const out = createWriteStream(logFile);
   const child = spawn('bash', ['-c', guard], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   child.stdout?.pipe(out);
