@@ -3,6 +3,7 @@
  * 1 h), a ten-minute history and a time-zoned window. Same process, same inputs, side by side.
  * Run: npm run bench:engine
  */
+import { emptyProfile } from '../src/scaling/weekly-profile.js';
 import { parseSpec } from '../src/api/parse.js';
 import type { PodPool } from '../src/api/schema.js';
 import { buildStatus, statusChanged } from '../src/controller/status.js';
@@ -59,13 +60,14 @@ const pool: PodPool = {
   spec: poolSpec,
   status: { reservationHistory: encodeHistory(history) },
 };
+const profile = emptyProfile(now, poolSpec.timeZone);
 function decide(): boolean {
   const classes = classifyPods(pods.map(podView), templateHash(pool.spec.podTemplate));
   const recommendation = recommendForPool(pool, now);
   planPods(classes, recommendation.desiredReplicas);
   const status = buildStatus({
     pool, classes, recommendation, wanted: recommendation.desiredReplicas, history, totalReservations: 0, lastReservationMs: undefined,
-    observedWarmupSeconds: undefined, lastScaleTime: undefined, problems: [], nowIso: new Date(now).toISOString(),
+    observedWarmupSeconds: undefined, warmupSamples: [], profile, lastScaleTime: undefined, problems: [], nowIso: new Date(now).toISOString(),
   });
   return statusChanged(pool.status, status);
 }

@@ -33,6 +33,7 @@ const pool: PodPool = {
     minPoolSize: 2,
     maxPoolSize: 200,
     targetReadyPods: 3,
+    availability: 0.99,
     timeZone: 'UTC',
     scaleDownStabilizationSeconds: 300,
     podTemplate: { metadata: { labels: { app: 'sandbox', tier: 'interactive' } }, spec: { containers: [{ name: 'sandbox', image: 'sandbox:1.4.2' }] } },

@@ -14,6 +14,15 @@ export const DEFAULT_TARGET_READY_PODS = 1;
 export const MAX_WINDOWS = 32;
 export const MAX_WARMUP_SECONDS = 3600;
 export const MAX_STABILIZATION_SECONDS = 3600;
+/** Fraction of reservations that should find a ready pod, unless the spec says otherwise. */
+export const DEFAULT_AVAILABILITY = 0.99;
+export const MIN_AVAILABILITY = 0.5;
+export const MAX_AVAILABILITY = 0.9999;
+/** Warm-ups kept in status for the lead-time percentile. */
+export const MAX_WARMUP_SAMPLES = 32;
+/** Slots of the learned time-of-week profile: 15 minutes over a week. */
+export const PROFILE_SLOT_MINUTES = 15;
+export const PROFILE_SLOTS = (7 * 24 * 60) / PROFILE_SLOT_MINUTES;
 
 /** A wall-clock window, read in spec.timeZone. hourEnd is exclusive; hourEnd < hourStart wraps midnight. */
 export const TimeWindowSchema = Type.Object(
@@ -54,6 +63,13 @@ export const PodPoolSpecSchema = Type.Object(
       minimum: 0,
       default: DEFAULT_TARGET_READY_PODS,
       description: 'Ready buffer the pool keeps beyond the demand expected during one warm-up.',
+    }),
+    availability: Type.Number({
+      minimum: MIN_AVAILABILITY,
+      maximum: MAX_AVAILABILITY,
+      default: DEFAULT_AVAILABILITY,
+      description:
+        'Fraction of reservations that should find a ready pod (0.99: at most 1 in 100 waits for a warm-up). The engine keeps this quantile of the demand expected during one warm-up, widened for bursty demand.',
     }),
     scaleUpVelocityThreshold: Type.Optional(
       Type.Number({
@@ -131,6 +147,21 @@ export const ReservationHistorySchema = Type.Object(
   { description: 'Recent reservations per time bucket; velocity and acceleration are computed from it, so a restart loses nothing.' },
 );
 
+export const DemandProfileSchema = Type.Object(
+  {
+    timeZone: Type.String({ maxLength: 64, description: 'Zone the slots are read in (spec.timeZone when the profile was started).' }),
+    slotMinutes: Type.Integer({ minimum: 1, description: 'Width of one slot in minutes.' }),
+    since: Type.String({ format: 'date-time', description: 'When the profile started learning; slots not seen since then are unknown.' }),
+    slotStart: Type.String({ format: 'date-time', description: 'Start of the slot being counted now.' }),
+    slotCount: Type.Integer({ minimum: 0, description: 'Reservations counted in the current slot so far.' }),
+    rates: Type.Array(Type.Number({ minimum: 0 }), {
+      maxItems: PROFILE_SLOTS,
+      description: 'Learned reservations per minute per time-of-week slot (Monday 00:00 local first), averaged week over week.',
+    }),
+  },
+  { description: 'The learned time-of-week demand profile: pre-scales a pool before its usual ramps, kept in status so a restart loses nothing.' },
+);
+
 export const ConditionSchema = Type.Object({
   type: Type.String({ maxLength: 316 }),
   status: Type.Enum(['True', 'False', 'Unknown']),
@@ -150,6 +181,13 @@ export const PodPoolStatusSchema = Type.Object({
   currentVelocity: Type.Optional(Type.Number({ description: 'Reservations per minute.' })),
   currentAcceleration: Type.Optional(Type.Number({ description: 'Reservations per minute, per minute.' })),
   observedWarmupSeconds: Type.Optional(Type.Number({ minimum: 0, description: 'Time from pod creation to first Ready: a moving average weighted to recent pods (each pod sampled once).' })),
+  warmupSamples: Type.Optional(
+    Type.Array(Type.Number({ minimum: 0 }), {
+      maxItems: MAX_WARMUP_SAMPLES,
+      description: 'The latest observed warm-ups in seconds, newest last; the lead time is a high percentile of them.',
+    }),
+  ),
+  demandProfile: Type.Optional(DemandProfileSchema),
   totalReservations: Type.Optional(Type.Integer({ minimum: 0 })),
   lastReservationTime: Type.Optional(
     Type.String({ format: 'date-time', description: 'reserved-at of the newest reservation counted into the history (so none is counted twice).' }),
@@ -176,6 +214,7 @@ export type TimeWindow = Static<typeof TimeWindowSchema>;
 export type PodPoolSpec = Static<typeof PodPoolSpecSchema>;
 export type PodPoolStatus = Static<typeof PodPoolStatusSchema>;
 export type ReservationHistoryStatus = Static<typeof ReservationHistorySchema>;
+export type DemandProfileStatus = Static<typeof DemandProfileSchema>;
 export type Condition = Static<typeof ConditionSchema>;
 
 /** Custom objects arrive as plain JSON: timestamps are strings at run time despite the Date type. */

@@ -1,10 +1,11 @@
 /** The observe step: reservations and warm-ups seen in the pool's pods since the last reconcile. */
-import type { PodPool } from '../api/schema.js';
+import { MAX_WARMUP_SAMPLES, type PodPool } from '../api/schema.js';
 import type { PodClasses } from '../pool/classify.js';
 import type { PodView } from '../pool/pod-view.js';
 import { newReservations, updatedWarmupSeconds } from '../pool/reservation-events.js';
 import { maxHistoryBuckets } from '../scaling/pool-recommendation.js';
 import { decodeHistory, recordReservations } from '../scaling/reservation-history.js';
+import { advanceProfile, decodeProfile, recordIntoProfile } from '../scaling/weekly-profile.js';
 
 /** Warm-up samples already taken, per pool (in memory: a restart re-samples ready pods once, harmlessly). */
 const sampledWarmups = new Map<string, Set<string>>();
@@ -17,18 +18,24 @@ export function observeReservations(pool: PodPool, classes: PodClasses, nowMs: n
   const countedUntil = pool.status?.lastReservationTime === undefined ? undefined : Date.parse(pool.status.lastReservationTime);
   const found = newReservations(classes.reserved, Number.isFinite(countedUntil) ? countedUntil : undefined);
   let history = decodeHistory(pool.status?.reservationHistory, nowMs);
+  let profile = decodeProfile(pool.status?.demandProfile, nowMs, pool.spec.timeZone);
   const maxBuckets = maxHistoryBuckets(pool.spec);
-  for (const at of found.times) history = recordReservations(history, Math.min(at, nowMs), 1, maxBuckets);
+  const count = (atMs: number, reservations: number): void => {
+    history = recordReservations(history, atMs, reservations, maxBuckets);
+    profile = recordIntoProfile(profile, atMs, reservations);
+  };
+  for (const at of found.times) count(Math.min(at, nowMs), 1);
   // Pods reserved by hand get reserved-at = now when stamped (in act); count them now.
   let newestMs = found.newestMs;
   if (found.unstamped.length > 0) {
-    history = recordReservations(history, nowMs, found.unstamped.length, maxBuckets);
+    count(nowMs, found.unstamped.length);
     newestMs = Math.max(newestMs ?? 0, nowMs);
   }
   const unmet = unmetSinceObserved(pool.status?.unmetReservations, pool.status?.observedUnmetReservations);
-  history = recordReservations(history, nowMs, unmet.count, maxBuckets);
+  count(nowMs, unmet.count);
   return {
     history,
+    profile: advanceProfile(profile, nowMs),
     count: found.times.length + found.unstamped.length,
     newestMs,
     unstamped: found.unstamped,
@@ -54,7 +61,7 @@ export const MAX_WARMUP_SAMPLE_SECONDS = 3600;
  * Samples each pod's first time to Ready once. A pod stays sampled while it exists in any state,
  * so one that drops to NotReady and comes back is not measured again from its creation.
  */
-export function observeWarmups(key: string, pool: PodPool, classes: PodClasses): number | undefined {
+export function observeWarmups(key: string, pool: PodPool, classes: PodClasses): { seconds: number | undefined; samples: number[] } {
   const sampled = sampledWarmups.get(key) ?? new Set<string>();
   const samples: number[] = [];
   for (const pod of classes.ready) {
@@ -65,5 +72,6 @@ export function observeWarmups(key: string, pool: PodPool, classes: PodClasses):
   }
   const alive = new Set(Object.values(classes).flatMap((pods: PodView[]) => pods.map((pod) => pod.name)));
   sampledWarmups.set(key, new Set([...sampled].filter((name) => alive.has(name))));
-  return updatedWarmupSeconds(pool.status?.observedWarmupSeconds, samples);
+  const kept = [...(pool.status?.warmupSamples ?? []), ...samples.map((seconds) => Math.round(seconds * 10) / 10)].slice(-MAX_WARMUP_SAMPLES);
+  return { seconds: updatedWarmupSeconds(pool.status?.observedWarmupSeconds, samples), samples: kept };
 }

@@ -15,6 +15,7 @@ import { templateHash } from '../pool/template-hash.js';
 import { adoptUnstamped } from '../pool/unstamped.js';
 import { recommendForPool } from '../scaling/pool-recommendation.js';
 import type { Recommendation } from '../scaling/recommend.js';
+import { encodeProfile } from '../scaling/weekly-profile.js';
 import { encodeHistory } from '../scaling/reservation-history.js';
 import { act } from './act.js';
 import type { Expectations } from './expectations.js';
@@ -71,11 +72,20 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
     deps.events.record(reference(pool), 'Warning', 'WebhookNotCalled', message);
   }
   const observed = observeReservations(pool, classes, nowMs);
-  const warmupSeconds = observeWarmups(key, pool, classes);
+  const warmups = observeWarmups(key, pool, classes);
 
   // decide
   const recommendation = recommendForPool(
-    { spec: pool.spec, status: { ...pool.status, reservationHistory: encodeHistory(observed.history), observedWarmupSeconds: warmupSeconds } },
+    {
+      spec: pool.spec,
+      status: {
+        ...pool.status,
+        reservationHistory: encodeHistory(observed.history),
+        demandProfile: encodeProfile(observed.profile),
+        observedWarmupSeconds: warmups.seconds,
+        warmupSamples: warmups.samples,
+      },
+    },
     nowMs,
   );
   const { wanted, limitedBy } = wantedWarmPods(pool, recommendation);
@@ -101,7 +111,9 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
     totalReservations: (pool.status?.totalReservations ?? 0) + observed.count,
     lastReservationMs: observed.newestMs,
     observedUnmetReservations: observed.observedUnmet,
-    observedWarmupSeconds: warmupSeconds,
+    observedWarmupSeconds: warmups.seconds,
+    warmupSamples: warmups.samples,
+    profile: observed.profile,
     lastScaleTime,
     problems: [...problems, ...notices],
     nowIso: new Date(nowMs).toISOString(),

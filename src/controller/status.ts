@@ -5,6 +5,7 @@ import type { PodClasses } from '../pool/classify.js';
 import { canonicalJson } from '../pool/template-hash.js';
 import type { Recommendation } from '../scaling/recommend.js';
 import { encodeHistory, type ReservationHistory } from '../scaling/reservation-history.js';
+import { encodeProfile, type DemandProfile } from '../scaling/weekly-profile.js';
 import { setConditions, type ConditionInput } from './conditions.js';
 import { splitProblem } from './problems.js';
 
@@ -22,6 +23,8 @@ export interface StatusFacts {
   /** status.unmetReservations as far as it is counted into the history. */
   observedUnmetReservations?: number | undefined;
   observedWarmupSeconds: number | undefined;
+  warmupSamples: readonly number[];
+  profile: DemandProfile;
   lastScaleTime: string | undefined;
   problems: string[];
   nowIso: string;
@@ -72,6 +75,8 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
     currentVelocity: round2(r.velocity),
     currentAcceleration: round2(r.acceleration),
     ...(facts.observedWarmupSeconds !== undefined ? { observedWarmupSeconds: facts.observedWarmupSeconds } : {}),
+    ...(facts.warmupSamples.length > 0 ? { warmupSamples: [...facts.warmupSamples] } : {}),
+    demandProfile: encodeProfile(facts.profile),
     totalReservations: facts.totalReservations,
     reservationHistory: encodeHistory(facts.history),
     ...(facts.lastReservationMs !== undefined ? { lastReservationTime: new Date(facts.lastReservationMs).toISOString() } : {}),

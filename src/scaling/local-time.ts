@@ -46,6 +46,37 @@ function formatLocalTime(epochMs: number, timeZone: string): LocalTime {
   return { day, hour };
 }
 
+const minuteFormatters = new Map<string, Intl.DateTimeFormat>();
+const quarterMemo = new Map<string, number>();
+
+/**
+ * The local quarter-hour of the week (0 = Monday 00:00-00:15 local, 671 = Sunday 23:45), read in
+ * the zone with its daylight saving: a pool's Monday-9:00 slot stays at 9:00 local across a change.
+ */
+export function quarterHourOfWeek(epochMs: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(epochMs / QUARTER_HOUR_MS)}`;
+  let cached = quarterMemo.get(key);
+  if (cached === undefined) {
+    if (quarterMemo.size >= 50_000) quarterMemo.clear();
+    let formatter = minuteFormatters.get(timeZone);
+    if (formatter === undefined) {
+      formatter = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
+      minuteFormatters.set(timeZone, formatter);
+    }
+    let day = 0;
+    let hour = 0;
+    let minute = 0;
+    for (const part of formatter.formatToParts(epochMs)) {
+      if (part.type === 'weekday') day = DAYS.indexOf(part.value as Day);
+      else if (part.type === 'hour') hour = Number(part.value) % 24;
+      else if (part.type === 'minute') minute = Number(part.value);
+    }
+    cached = day * 96 + hour * 4 + Math.floor(minute / 15);
+    quarterMemo.set(key, cached);
+  }
+  return cached;
+}
+
 export function previousDay(day: Day): Day {
   return DAYS[(DAYS.indexOf(day) + DAYS.length - 1) % DAYS.length] as Day;
 }

@@ -5,15 +5,17 @@
 import type { PodPool, PodPoolSpec, PodPoolStatus } from '../api/schema.js';
 import { historyBucketsNeeded, recommend, type Observations, type Recommendation } from './recommend.js';
 import { advanceHistory, decodeHistory, DEFAULT_BUCKET_SECONDS } from './reservation-history.js';
+import { advanceProfile, decodeProfile } from './weekly-profile.js';
 
 export function maxHistoryBuckets(spec: PodPoolSpec): number {
   return historyBucketsNeeded(spec, DEFAULT_BUCKET_SECONDS);
 }
 
-/** What the engine needs, read from status (the reservation history and observed warm-up). */
+/** What the engine needs, read from status (the reservation history, observed warm-ups, the weekly profile). */
 export function observationsFromStatus(spec: PodPoolSpec, status: PodPoolStatus | undefined, nowMs: number): Observations {
   const history = advanceHistory(decodeHistory(status?.reservationHistory, nowMs), nowMs, maxHistoryBuckets(spec));
-  return { history, observedWarmupSeconds: status?.observedWarmupSeconds };
+  const profile = advanceProfile(decodeProfile(status?.demandProfile, nowMs, spec.timeZone), nowMs);
+  return { history, observedWarmupSeconds: status?.observedWarmupSeconds, warmupSamples: status?.warmupSamples, profile };
 }
 
 export function recommendForPool(pool: Pick<PodPool, 'spec' | 'status'>, now: Date | number): Recommendation {

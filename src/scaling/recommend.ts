@@ -3,31 +3,49 @@
  * Pure: the controller, the scaler, the simulator and the benchmarks all call this one function
  * and get the same answer for the same input.
  *
- *   lead time L   = spec.warmupSeconds, else the observed warm-up, else 60 s
- *   window target = largest target of the windows active now or starting within L (pre-scaling)
- *   projected rate = velocity + max(0, acceleration) * L          (reservations/min at now + L)
- *   expected      = ceil(projected rate * L)                       (spike mode: over 2L)
- *   recommended   = clamp(max(window target, targetReadyPods + expected), minPoolSize, maxPoolSize)
- *   desired       = the highest recommendation over the last scaleDownStabilizationSeconds
+ *   lead time L    = spec.warmupSeconds, else the 90th percentile of observed warm-ups, else 60 s
+ *   horizon H      = L (spike mode: 2L), the demand a pod created now must cover
+ *   forecast rate  = the larger of the live rate (velocity + max(0, acceleration) * L) and the
+ *                    learned weekly profile's busiest slot within H, discounted by how much of
+ *                    its recent prediction came
+ *   demand D over H ~ Poisson(rate * H), negative binomial when the history is burstier
+ *   quantile       = smallest S with P(D >= S) <= 1 - spec.availability
+ *   window target  = largest target of the windows active now or starting within L (pre-scaling)
+ *   recommended    = clamp(max(window target, quantile, targetReadyPods + ceil(mean)), min, max)
+ *   desired        = the highest recommendation over the last scaleDownStabilizationSeconds
  *
  * Spike mode starts when velocity or acceleration reaches its threshold; it plans for two lead
  * times of demand so the pool grows ahead of a ramp instead of one warm-up behind it.
  */
 import type { PodPoolSpec } from '../api/schema.js';
+import { warmCountFor } from './demand-quantile.js';
+import { dispersionAt, DISPERSION_WINDOW_SECONDS } from './dispersion.js';
 import { LONG_WINDOW_SECONDS, rateAt } from './rate.js';
 import type { ReservationHistory } from './reservation-history.js';
 import { describeWindow, windowTarget } from './time-windows.js';
+import { profileRateAhead, type DemandProfile } from './weekly-profile.js';
 
 export const DEFAULT_LEAD_TIME_SECONDS = 60;
 export const SPIKE_HORIZON_FACTOR = 2;
+/** The lead time is this percentile of the observed warm-ups: slow pods set how early to start. */
+export const LEAD_TIME_PERCENTILE = 0.9;
+/** Fewer samples than this say too little about the tail: the moving average is used instead. */
+export const MIN_WARMUP_SAMPLES = 5;
 
 export interface Observations {
   history: ReservationHistory;
-  /** Recent warm-up time measured by the controller; used when spec.warmupSeconds is unset. */
+  /** Recent warm-up time measured by the controller (a moving average); used when spec.warmupSeconds is unset. */
   observedWarmupSeconds?: number | undefined;
+  /** The latest observed warm-ups, seconds; their high percentile is the lead time when spec.warmupSeconds is unset. */
+  warmupSamples?: readonly number[] | undefined;
+  /** The learned time-of-week profile. */
+  profile?: DemandProfile | undefined;
 }
 
 export type Mode = 'normal' | 'spike';
+
+/** The term that set the count before clamping. */
+export type SizingTerm = 'window' | 'quantile' | 'buffer';
 
 export interface ActiveWindow {
   index: number;
@@ -45,7 +63,17 @@ export interface Recommendation {
   acceleration: number;
   leadTimeSeconds: number;
   leadTimeSource: 'spec' | 'observed' | 'default';
+  /** Reservations per minute expected over the horizon, and where that figure came from. */
+  forecastRate: number;
+  forecastSource: 'live' | 'profile';
+  /** Mean demand over the horizon, rounded up. */
   expectedDemand: number;
+  /** Variance over mean of recent demand (1: Poisson). */
+  dispersion: number;
+  availability: number;
+  /** Warm pods the availability target asks for at that demand. */
+  quantileTarget: number;
+  setBy: SizingTerm;
   mode: Mode;
   spikeTrigger?: 'velocity' | 'acceleration' | undefined;
   window?: ActiveWindow | undefined;
@@ -54,8 +82,18 @@ export interface Recommendation {
   reason: string;
 }
 
+/** The q-quantile of the samples (nearest rank), or undefined without samples. */
+export function percentile(samples: readonly number[], q: number): number | undefined {
+  const valid = samples.filter((sample) => Number.isFinite(sample) && sample > 0).sort((a, b) => a - b);
+  if (valid.length === 0) return undefined;
+  return valid[Math.min(valid.length - 1, Math.max(0, Math.ceil(q * valid.length) - 1))];
+}
+
 export function leadTime(spec: PodPoolSpec, observations: Observations): { seconds: number; source: Recommendation['leadTimeSource'] } {
   if (spec.warmupSeconds !== undefined) return { seconds: spec.warmupSeconds, source: 'spec' };
+  const samples = observations.warmupSamples ?? [];
+  const tail = samples.length >= MIN_WARMUP_SAMPLES ? percentile(samples, LEAD_TIME_PERCENTILE) : undefined;
+  if (tail !== undefined) return { seconds: tail, source: 'observed' };
   const observed = observations.observedWarmupSeconds;
   if (observed !== undefined && Number.isFinite(observed) && observed > 0) return { seconds: observed, source: 'observed' };
   return { seconds: DEFAULT_LEAD_TIME_SECONDS, source: 'default' };
@@ -66,17 +104,25 @@ type Instant = Omit<Recommendation, 'desiredReplicas' | 'recommendedNow' | 'stab
 function recommendAt(spec: PodPoolSpec, observations: Observations, atMs: number): Instant {
   const lead = leadTime(spec, observations);
   const leadMinutes = lead.seconds / 60;
-  const { velocity, acceleration } = rateAt(observations.history, atMs);
+  const { history } = observations;
+  const { velocity, acceleration } = rateAt(history, atMs);
 
   let spikeTrigger: Instant['spikeTrigger'];
   if (spec.scaleUpVelocityThreshold !== undefined && velocity >= spec.scaleUpVelocityThreshold) spikeTrigger = 'velocity';
   else if (spec.scaleUpAccelerationThreshold !== undefined && acceleration >= spec.scaleUpAccelerationThreshold) spikeTrigger = 'acceleration';
   const mode: Mode = spikeTrigger === undefined ? 'normal' : 'spike';
-
-  const projectedRate = velocity + Math.max(0, acceleration) * leadMinutes;
   const horizonMinutes = mode === 'spike' ? SPIKE_HORIZON_FACTOR * leadMinutes : leadMinutes;
+
+  const liveRate = velocity + Math.max(0, acceleration) * leadMinutes;
+  const profile = profileRateAhead(observations.profile, history, atMs, horizonMinutes * 60_000);
+  const fromProfile = profile !== undefined && profile.rate > liveRate;
+  const forecastRate = fromProfile ? profile.rate : liveRate;
+  const mean = forecastRate * horizonMinutes;
   // The epsilon keeps float noise (2.0000000001) from asking for a whole extra pod.
-  const expectedDemand = Math.max(0, Math.ceil(projectedRate * horizonMinutes - 1e-9));
+  const expectedDemand = Math.max(0, Math.ceil(mean - 1e-9));
+  const dispersion = dispersionAt(history, atMs);
+  const quantileTarget = warmCountFor({ mean, dispersion }, spec.availability);
+  const bufferTarget = spec.targetReadyPods + expectedDemand;
 
   const matched = windowTarget(spec, atMs, lead.seconds * 1000);
   const window: ActiveWindow | undefined =
@@ -84,7 +130,12 @@ function recommendAt(spec: PodPoolSpec, observations: Observations, atMs: number
       ? undefined
       : { index: matched.index, description: describeWindow(matched.window), target: matched.target, preScaled: matched.preScaled };
 
-  const unclamped = Math.max(window?.target ?? 0, spec.targetReadyPods + expectedDemand);
+  let setBy: SizingTerm = quantileTarget > bufferTarget ? 'quantile' : 'buffer';
+  let unclamped = Math.max(quantileTarget, bufferTarget);
+  if (window !== undefined && window.target >= unclamped) {
+    setBy = 'window';
+    unclamped = window.target;
+  }
   let replicas = unclamped;
   let limitedBy: Instant['limitedBy'];
   if (unclamped > spec.maxPoolSize) {
@@ -100,7 +151,13 @@ function recommendAt(spec: PodPoolSpec, observations: Observations, atMs: number
     acceleration,
     leadTimeSeconds: lead.seconds,
     leadTimeSource: lead.source,
+    forecastRate,
+    forecastSource: fromProfile ? 'profile' : 'live',
     expectedDemand,
+    dispersion,
+    availability: spec.availability,
+    quantileTarget,
+    setBy,
     mode,
     spikeTrigger,
     window,
@@ -110,7 +167,7 @@ function recommendAt(spec: PodPoolSpec, observations: Observations, atMs: number
 
 /** The number of past recommendations scale-down stabilization looks back over, one per bucket. */
 export function historyBucketsNeeded(spec: PodPoolSpec, bucketSeconds: number): number {
-  return Math.ceil((LONG_WINDOW_SECONDS + spec.scaleDownStabilizationSeconds) / bucketSeconds) + 1;
+  return Math.ceil((Math.max(LONG_WINDOW_SECONDS, DISPERSION_WINDOW_SECONDS) + spec.scaleDownStabilizationSeconds) / bucketSeconds) + 1;
 }
 
 export function recommend(spec: PodPoolSpec, observations: Observations, now: Date | number): Recommendation {
@@ -139,18 +196,26 @@ function round(value: number): string {
 }
 
 function explain(spec: PodPoolSpec, r: Omit<Recommendation, 'reason'>): string {
-  const demandTarget = spec.targetReadyPods + r.expectedDemand;
   const horizon = r.mode === 'spike' ? SPIKE_HORIZON_FACTOR * r.leadTimeSeconds : r.leadTimeSeconds;
-  const demand = `targetReadyPods ${spec.targetReadyPods} + ${r.expectedDemand} expected in ${round(horizon)}s at ${round(r.velocity)}/min`;
+  const rate =
+    r.forecastSource === 'profile'
+      ? `${round(r.forecastRate)}/min from the weekly profile (live ${round(r.velocity)}/min)`
+      : r.acceleration > 0
+        ? `${round(r.forecastRate)}/min (velocity ${round(r.velocity)}/min rising ${round(r.acceleration)}/min²)`
+        : `${round(r.forecastRate)}/min`;
+  const lead = `${round(horizon)}s${r.leadTimeSource === 'observed' ? ' (observed warm-ups)' : ''}`;
   const parts: string[] = [];
-  if (r.window !== undefined && r.window.target >= demandTarget) {
+  if (r.setBy === 'window' && r.window !== undefined) {
     parts.push(
       r.window.preScaled
         ? `window ${r.window.description} starts within the ${round(r.leadTimeSeconds)}s lead time, target ${r.window.target}`
         : `window ${r.window.description} targets ${r.window.target}`,
     );
+  } else if (r.setBy === 'quantile') {
+    const bursty = r.dispersion > 1.005 ? `, bursty x${round(r.dispersion)}` : '';
+    parts.push(`${round(r.availability * 100)}% availability: ${r.quantileTarget} cover the demand of ${lead} at ${rate}${bursty}`);
   } else {
-    parts.push(demand);
+    parts.push(`targetReadyPods ${spec.targetReadyPods} + ${r.expectedDemand} expected in ${lead} at ${rate}`);
   }
   if (r.mode === 'spike') {
     parts.push(

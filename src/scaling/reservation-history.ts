@@ -80,3 +80,25 @@ export function decodeHistory(status: ReservationHistoryStatus | undefined, nowM
   if (!valid) return emptyHistory(nowMs);
   return { bucketSeconds: status.bucketSeconds, endMs, counts: status.counts.slice(-MAX_BUCKETS) };
 }
+
+/** Reservations in the buckets that end after `fromMs` and start before `toMs`. */
+export function countBetween(history: ReservationHistory, fromMs: number, toMs: number): number {
+  const bucketMs = history.bucketSeconds * 1000;
+  let total = 0;
+  for (let index = history.counts.length - 1; index >= 0; index -= 1) {
+    const end = history.endMs - (history.counts.length - 1 - index) * bucketMs;
+    if (end <= fromMs) break;
+    if (end - bucketMs < toMs) total += history.counts[index] ?? 0;
+  }
+  return total;
+}
+
+/** The counts of the whole buckets that ended at or before `atMs`, oldest first, at most `buckets` of them. */
+export function completedCounts(history: ReservationHistory, atMs: number, buckets: number): number[] {
+  const bucketMs = history.bucketSeconds * 1000;
+  const lastEnd = Math.floor(atMs / bucketMs) * bucketMs;
+  const newest = history.counts.length - 1 - Math.round((history.endMs - lastEnd) / bucketMs);
+  const counts: number[] = [];
+  for (let index = Math.max(0, newest - buckets + 1); index <= newest && index < history.counts.length; index += 1) counts.push(history.counts[index] ?? 0);
+  return counts;
+}

@@ -1,30 +1,36 @@
-/** podpool: the real engine, fed the reservation history and observed warm-up the controller would keep. */
+/** podpool: the real engine, fed the reservation history, warm-ups and weekly profile the controller would keep. */
+import { MAX_WARMUP_SAMPLES } from '../../api/schema.js';
 import { updatedWarmupSeconds } from '../../pool/reservation-events.js';
 import { maxHistoryBuckets } from '../../scaling/pool-recommendation.js';
 import { recommend } from '../../scaling/recommend.js';
 import { advanceHistory, emptyHistory, recordReservations, type ReservationHistory } from '../../scaling/reservation-history.js';
+import { advanceProfile, emptyProfile, recordIntoProfile, type DemandProfile } from '../../scaling/weekly-profile.js';
 import type { PolicyDefinition, PolledPolicy, PolicySetup } from './policy.js';
 
 function createPodpoolPolicy({ spec, scenario }: PolicySetup): PolledPolicy {
   const maxBuckets = maxHistoryBuckets(spec);
   let history: ReservationHistory = emptyHistory(scenario.startMs - scenario.preRollMs);
+  let profile: DemandProfile = emptyProfile(scenario.startMs - scenario.preRollMs, spec.timeZone);
   let observedWarmupSeconds: number | undefined;
+  let warmupSamples: number[] = [];
+  const count = (atMs: number): void => {
+    history = recordReservations(history, atMs, 1, maxBuckets);
+    profile = recordIntoProfile(profile, atMs, 1);
+  };
   return {
     kind: 'polled',
     desiredWarmPods({ nowMs }) {
       history = advanceHistory(history, nowMs, maxBuckets);
-      return recommend(spec, { history, observedWarmupSeconds }, nowMs).desiredReplicas;
+      profile = advanceProfile(profile, nowMs);
+      return recommend(spec, { history, observedWarmupSeconds, warmupSamples, profile }, nowMs).desiredReplicas;
     },
-    reservationMade(atMs) {
-      history = recordReservations(history, atMs, 1, maxBuckets);
-    },
+    reservationMade: count,
     // As the operator counts status.unmetReservations: a user turned away is demand at once, and
     // counts again when served.
-    reservationRefused(atMs) {
-      history = recordReservations(history, atMs, 1, maxBuckets);
-    },
+    reservationRefused: count,
     podWarmedUp(seconds) {
       observedWarmupSeconds = updatedWarmupSeconds(observedWarmupSeconds, [seconds]);
+      warmupSamples = [...warmupSamples, Math.round(seconds * 10) / 10].slice(-MAX_WARMUP_SAMPLES);
     },
   };
 }

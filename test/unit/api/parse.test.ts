@@ -21,6 +21,7 @@ describe('parseSpec', () => {
       maxPoolSize: 5,
       minPoolSize: 0,
       targetReadyPods: 1,
+      availability: 0.99,
       timeZone: 'UTC',
       scaleDownStabilizationSeconds: 300,
       podTemplate: template,

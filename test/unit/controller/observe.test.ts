@@ -61,17 +61,18 @@ describe('observed warm-up', () => {
   it('samples a pod once, and not again when it flaps to NotReady and back', () => {
     const key = 'n/flap';
     const first = observeWarmups(key, pool({}), classifyPods([pod('a', true, created + 30_000)], 'h'));
-    expect(first).toBe(30);
-    observeWarmups(key, pool({ observedWarmupSeconds: first }), classifyPods([pod('a', false)], 'h'));
-    const again = observeWarmups(key, pool({ observedWarmupSeconds: first }), classifyPods([pod('a', true, NOW)], 'h'));
-    expect(again).toBe(30);
+    expect(first).toEqual({ seconds: 30, samples: [30] });
+    const status = { observedWarmupSeconds: first.seconds, warmupSamples: first.samples };
+    observeWarmups(key, pool(status), classifyPods([pod('a', false)], 'h'));
+    const again = observeWarmups(key, pool(status), classifyPods([pod('a', true, NOW)], 'h'));
+    expect(again).toEqual({ seconds: 30, samples: [30] });
     forgetPool(key);
   });
 
   it('ignores a time to Ready longer than any warm-up a spec may declare', () => {
     const key = 'n/slow';
     const old: PodView = { ...pod('old', true, NOW), createdMs: NOW - 2 * 3_600_000 };
-    expect(observeWarmups(key, pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toBe(40);
+    expect(observeWarmups(key, pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toEqual({ seconds: 40, samples: [] });
     forgetPool(key);
   });
 });

@@ -1,3 +1,4 @@
+import { emptyProfile } from '../../../src/scaling/weekly-profile.js';
 import { describe, expect, it } from 'vitest';
 import { setConditions } from '../../../src/controller/conditions.js';
 import { buildStatus, statusChanged } from '../../../src/controller/status.js';
@@ -20,6 +21,8 @@ function facts(pool: PodPool) {
     totalReservations: 0,
     lastReservationMs: undefined,
     observedWarmupSeconds: undefined,
+    warmupSamples: [],
+    profile: emptyProfile(NOW, 'UTC'),
     lastScaleTime: undefined,
     problems: [],
     nowIso: new Date(NOW).toISOString(),

@@ -25,10 +25,12 @@ describe('recommend', () => {
     const r = recommend(makeSpec({ targetReadyPods: 3 }), quiet, NOW);
     expect(r).toMatchObject({ desiredReplicas: 3, velocity: 0, acceleration: 0, expectedDemand: 0, mode: 'normal', stabilized: false });
     expect(r.reason).toBe('3 warm pods: targetReadyPods 3 + 0 expected in 60s at 0/min');
+    expect(r.setBy).toBe('buffer');
   });
 
   it('sizes the buffer by the demand expected during one lead time (Little\'s law)', () => {
-    const spec = makeSpec({ targetReadyPods: 2, warmupSeconds: 120 });
+    // At 50 % availability the median is the quantile, so the buffer term shows.
+    const spec = makeSpec({ targetReadyPods: 2, warmupSeconds: 120, availability: 0.5 });
     const r = recommend(spec, { history: history([6, 6, 6, 6, 6]) }, NOW);
     expect(r.velocity).toBeCloseTo(6);
     expect(r.expectedDemand).toBe(12); // 6/min over 2 minutes
@@ -36,7 +38,7 @@ describe('recommend', () => {
   });
 
   it('projects a rising rate over the lead time', () => {
-    const spec = makeSpec({ targetReadyPods: 0, warmupSeconds: 60 });
+    const spec = makeSpec({ targetReadyPods: 0, warmupSeconds: 60, availability: 0.5 });
     const r = recommend(spec, { history: history([2, 4, 6, 8, 10]) }, NOW);
     // (velocity 10 - sqrt(10) + acceleration 2 * 1 minute) per minute over 1 minute
     expect(r.expectedDemand).toBe(Math.ceil(10 - Math.sqrt(10) + 2));
@@ -50,7 +52,7 @@ describe('recommend', () => {
   });
 
   it('enters spike mode on velocity or acceleration and plans for two lead times', () => {
-    const spec = makeSpec({ targetReadyPods: 1, warmupSeconds: 60, scaleUpVelocityThreshold: 5, scaleUpAccelerationThreshold: 3 });
+    const spec = makeSpec({ targetReadyPods: 1, warmupSeconds: 60, scaleUpVelocityThreshold: 5, scaleUpAccelerationThreshold: 3, availability: 0.5 });
     const steady = recommend(spec, { history: history([4, 4, 4, 4, 4]) }, NOW);
     expect(steady).toMatchObject({ mode: 'normal', expectedDemand: 4, desiredReplicas: 5 });
     const fast = recommend(spec, { history: history([6, 6, 6, 6, 6]) }, NOW);
@@ -61,6 +63,36 @@ describe('recommend', () => {
     const jump = recommend(makeSpec({ warmupSeconds: 60, scaleUpAccelerationThreshold: 1 }), { history: history([0, 1, 2, 3, 4]) }, NOW);
     expect(jump).toMatchObject({ mode: 'spike', spikeTrigger: 'acceleration' });
     expect(jump.reason).toContain('spike mode: acceleration 1/min² >= 1');
+  });
+
+  it('keeps the availability quantile of the demand over the lead time (exact Poisson)', () => {
+    // 6/min steady over a 5-minute lead time: Poisson(30), whose 99 % count is 44 (sizing notes).
+    const spec = makeSpec({ targetReadyPods: 2, warmupSeconds: 300 });
+    const r = recommend(spec, { history: history([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]) }, NOW);
+    expect(r.velocity).toBeCloseTo(6);
+    expect(r).toMatchObject({ setBy: 'quantile', quantileTarget: 44, desiredReplicas: 44, expectedDemand: 30, dispersion: 1 });
+    expect(r.reason).toBe('44 warm pods: 99% availability: 44 cover the demand of 300s at 6/min');
+    expect(recommend({ ...spec, availability: 0.999 }, { history: history([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]) }, NOW).desiredReplicas).toBeGreaterThan(44);
+    expect(recommend({ ...spec, availability: 0.9 }, { history: history([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]) }, NOW).desiredReplicas).toBeLessThan(44);
+  });
+
+  it('widens the quantile for bursty demand and says so', () => {
+    const spec = makeSpec({ targetReadyPods: 0, warmupSeconds: 60 });
+    const steady = recommend(spec, { history: history([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]) }, NOW);
+    // The same 60 reservations in 10 minutes, arriving in clumps of 15 at once.
+    let clumped = emptyHistory(NOW - 600_000);
+    for (const minute of [1, 4, 6, 9]) clumped = recordReservations(clumped, NOW - 600_000 + minute * 60_000 + 5_000, 15, 200);
+    const bursty = recommend(spec, { history: clumped }, NOW - 1);
+    expect(bursty.dispersion).toBeGreaterThan(3);
+    expect(bursty.quantileTarget).toBeGreaterThan(steady.quantileTarget);
+    expect(bursty.reason).toMatch(/bursty x\d/);
+  });
+
+  it('takes the lead time from the 90th percentile of observed warm-ups', () => {
+    const samples = [60, 62, 64, 66, 68, 70, 72, 74, 76, 200];
+    expect(leadTime(makeSpec(), { history: emptyHistory(NOW), warmupSamples: samples, observedWarmupSeconds: 70 })).toEqual({ seconds: 76, source: 'observed' });
+    expect(leadTime(makeSpec(), { history: emptyHistory(NOW), warmupSamples: [90, 95], observedWarmupSeconds: 70 })).toEqual({ seconds: 70, source: 'observed' });
+    expect(leadTime(makeSpec({ warmupSeconds: 30 }), { history: emptyHistory(NOW), warmupSamples: samples })).toEqual({ seconds: 30, source: 'spec' });
   });
 
   it('never triggers spike mode when the thresholds are unset', () => {
