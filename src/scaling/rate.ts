@@ -3,8 +3,10 @@
  *
  * velocity: the rate over the last five minutes, raised to the last minute's rate when that is
  * higher beyond its own noise. The short window is a Poisson count, so it is read at its lower
- * one-sigma bound ((count - sqrt(count)) per minute): a real burst (30 in a minute) shows at
- * once, while ordinary noise around a steady rate does not read as a rise and inflate the pool.
+ * two-sigma bound ((count - 2 sqrt(count)) per minute): a real burst (30 in a minute reads as
+ * 19/min) shows at once, while ordinary noise around a steady rate does not read as a rise; the
+ * availability quantile covers that noise already, and scale-down stabilization would hold every
+ * noisy peak for its whole window.
  * The long window keeps sparse demand (one reservation every few minutes) from reading as zero
  * and lets a burst fade over minutes instead of seconds.
  * acceleration: the least-squares slope of the per-minute rates over the last five minutes, which
@@ -14,6 +16,8 @@ import type { ReservationHistory } from './reservation-history.js';
 
 export const SHORT_WINDOW_SECONDS = 60;
 export const LONG_WINDOW_SECONDS = 300;
+/** How far below its count the short window is read: two standard deviations of a Poisson count. */
+export const SHORT_WINDOW_SIGMAS = 2;
 
 export interface Rate {
   /** Reservations per minute. */
@@ -70,7 +74,7 @@ export function rateAt(history: ReservationHistory, atMs: number): Rate {
   const slots = slotsBefore(history, atMs, LONG_WINDOW_SECONDS);
   const perMinuteSlots = Math.max(1, Math.round(SHORT_WINDOW_SECONDS / history.bucketSeconds));
   const short = totals(slots.slice(0, perMinuteSlots));
-  const shortLowerBound = short.seconds > 0 ? (Math.max(0, short.count - Math.sqrt(short.count)) / short.seconds) * 60 : 0;
+  const shortLowerBound = short.seconds > 0 ? (Math.max(0, short.count - SHORT_WINDOW_SIGMAS * Math.sqrt(short.count)) / short.seconds) * 60 : 0;
   const velocity = Math.max(shortLowerBound, perMinute(slots));
 
   // Per-minute rates, newest first, at x = minutes before atMs (group midpoints).

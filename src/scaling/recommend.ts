@@ -4,14 +4,14 @@
  * and get the same answer for the same input.
  *
  *   lead time L    = spec.warmupSeconds, else the 90th percentile of observed warm-ups, else 60 s
- *   horizon H      = L (spike mode: 2L), the demand a pod created now must cover
+ *   horizon H      = L (spike mode: 2L) for the expected demand; the quantile covers one L
  *   forecast rate  = the larger of the live rate (velocity + max(0, acceleration) * L) and the
  *                    learned weekly profile's busiest slot within H, discounted by how much of
  *                    its recent prediction came
- *   demand D over H ~ Poisson(rate * H), negative binomial when the history is burstier
+ *   demand D over L ~ Poisson(rate * L), negative binomial when the history is burstier
  *   quantile       = smallest S with P(D >= S) <= 1 - spec.availability
  *   window target  = largest target of the windows active now or starting within L (pre-scaling)
- *   recommended    = clamp(max(window target, quantile, targetReadyPods + ceil(mean)), min, max)
+ *   recommended    = clamp(max(window target, quantile, targetReadyPods + ceil(rate * H)), min, max)
  *   desired        = the highest recommendation over the last scaleDownStabilizationSeconds
  *
  * Spike mode starts when velocity or acceleration reaches its threshold; it plans for two lead
@@ -121,7 +121,9 @@ function recommendAt(spec: PodPoolSpec, observations: Observations, atMs: number
   // The epsilon keeps float noise (2.0000000001) from asking for a whole extra pod.
   const expectedDemand = Math.max(0, Math.ceil(mean - 1e-9));
   const dispersion = dispersionAt(history, atMs);
-  const quantileTarget = warmCountFor({ mean, dispersion }, spec.availability);
+  // The quantile covers one lead time; spike mode's second lead time of expected demand comes on
+  // top through the buffer term, not as a second quantile (which would pay for the noise twice).
+  const quantileTarget = warmCountFor({ mean: forecastRate * leadMinutes, dispersion }, spec.availability);
   const bufferTarget = spec.targetReadyPods + expectedDemand;
 
   const matched = windowTarget(spec, atMs, lead.seconds * 1000);

@@ -26,9 +26,10 @@ describe('rateAt', () => {
     expect(rate.acceleration).toBeCloseTo(0);
   });
 
-  it('measures a linear ramp as its slope, and the last minute at its lower noise bound', () => {
+  it('measures a linear ramp as its slope, and its rate as the five-minute mean while the last minute is within its noise', () => {
     const rate = rateAt(perMinute([2, 4, 6, 8, 10]), NOW);
-    expect(rate.velocity).toBeCloseTo(10 - Math.sqrt(10));
+    // The last minute's 10 reads as 10 - 2 sqrt(10) = 3.7 at its lower bound: below the mean of 6.
+    expect(rate.velocity).toBeCloseTo(6);
     expect(rate.acceleration).toBeCloseTo(2);
   });
 
@@ -40,20 +41,25 @@ describe('rateAt', () => {
 
   it('damps a one-minute burst in acceleration compared with a two-point difference', () => {
     const rate = rateAt(perMinute([0, 0, 0, 0, 10]), NOW);
-    expect(rate.velocity).toBeCloseTo(10 - Math.sqrt(10));
+    expect(rate.velocity).toBeCloseTo(10 - 2 * Math.sqrt(10));
     expect(rate.acceleration).toBeCloseTo(2);
   });
 
   it('does not dilute the rate with the part of the current bucket that has not happened', () => {
     const history = recordReservations(emptyHistory(NOW), NOW + 1_000, 9, 100);
-    // Four buckets of which the newest has run 2 s: 9 reservations (lower bound 9 - 3) in 47 s.
-    expect(rateAt(history, NOW + 2_000).velocity).toBeCloseTo((6 * 60) / 47);
+    // Four buckets of which the newest has run 2 s: 9 reservations (lower bound 9 - 2 * 3) in 47 s.
+    expect(rateAt(history, NOW + 2_000).velocity).toBeCloseTo((3 * 60) / 47);
   });
 
   it('does not read ordinary noise around a steady rate as a rise', () => {
     // 3 a minute for four minutes, then a noisy 5: still read as the steady rate (long window).
     const rate = rateAt(perMinute([3, 3, 3, 3, 5]), NOW);
     expect(rate.velocity).toBeCloseTo(17 / 5);
+  });
+
+  it('sees a flash crowd within a minute', () => {
+    // 30 in the last minute after a quiet hour: 30 - 2 sqrt(30) = 19 a minute at once.
+    expect(rateAt(perMinute([0, 0, 0, 0, 30]), NOW).velocity).toBeCloseTo(30 - 2 * Math.sqrt(30));
   });
 
   it('ignores reservations after the instant it is asked about', () => {

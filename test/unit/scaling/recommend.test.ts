@@ -40,8 +40,8 @@ describe('recommend', () => {
   it('projects a rising rate over the lead time', () => {
     const spec = makeSpec({ targetReadyPods: 0, warmupSeconds: 60, availability: 0.5 });
     const r = recommend(spec, { history: history([2, 4, 6, 8, 10]) }, NOW);
-    // (velocity 10 - sqrt(10) + acceleration 2 * 1 minute) per minute over 1 minute
-    expect(r.expectedDemand).toBe(Math.ceil(10 - Math.sqrt(10) + 2));
+    // (velocity 6, the five-minute mean, + acceleration 2 * 1 minute) per minute over 1 minute
+    expect(r.expectedDemand).toBe(8);
   });
 
   it('does not shrink the buffer for a falling rate beyond the velocity itself', () => {

@@ -39,3 +39,34 @@ describe('generateTrace', () => {
     expect(() => generateTrace({ shape: 'flat', days: 1, seed: 1, peakPerMinute: -2 })).toThrow(/--peak/);
   });
 });
+
+describe('the shapes added for engine v2', () => {
+  const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+  it('flash: one crowd a night, outside working hours, on a quiet base', () => {
+    const counts = generateTrace({ shape: 'flash', days: 1, seed: 3 });
+    const peakMinute = counts.indexOf(Math.max(...counts));
+    expect(peakMinute).toBeLessThan(6 * 60 + 30);
+    expect(Math.max(...counts)).toBeGreaterThan(20);
+    expect(sum(counts.slice(12 * 60))).toBeLessThan(0.6 * 12 * 60);
+  });
+
+  it('bursts: clumps far above the base, heavy-tailed but capped', () => {
+    const counts = generateTrace({ shape: 'bursts', days: 2, seed: 11 });
+    expect(counts.filter((count) => count >= 10).length).toBeGreaterThan(10);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(150 + 10);
+    const mean = sum(counts) / counts.length;
+    const variance = sum(counts.map((count) => (count - mean) ** 2)) / counts.length;
+    expect(variance / mean).toBeGreaterThan(3);
+  });
+
+  it('double-peak: follows local time across a daylight-saving change', () => {
+    const startMs = Date.parse('2026-03-02T00:00:00Z');
+    const rates = shapeRates({ shape: 'double-peak', days: 14, seed: 1, timeZone: 'America/New_York', startMs }, createRandom(1));
+    // 10:00 New York is 15:00 UTC before 2026-03-08 and 14:00 UTC after.
+    const minuteOf = (iso: string) => (Date.parse(iso) - startMs) / 60_000;
+    expect(rates[minuteOf('2026-03-03T15:00:00Z')]).toBeCloseTo(8, 5);
+    expect(rates[minuteOf('2026-03-10T14:00:00Z')]).toBeCloseTo(8, 5);
+    expect(rates[minuteOf('2026-03-10T15:00:00Z')]).toBeLessThan(8);
+  });
+});
