@@ -6,7 +6,7 @@ import { canonicalJson } from '../pool/template-hash.js';
 import type { Recommendation } from '../scaling/recommend.js';
 import { encodeHistory, type ReservationHistory } from '../scaling/reservation-history.js';
 import { setConditions, type ConditionInput } from './conditions.js';
-import { splitProblem } from './problems.js';
+import { describeProblems, type Problem } from './problems.js';
 
 export interface StatusFacts {
   pool: PodPool;
@@ -23,7 +23,8 @@ export interface StatusFacts {
   observedUnmetReservations?: number | undefined;
   observedWarmupSeconds: number | undefined;
   lastScaleTime: string | undefined;
-  problems: string[];
+  /** This reconcile's failed writes, then its notices: the first one's reason names the Degraded condition. */
+  problems: readonly Problem[];
   nowIso: string;
 }
 
@@ -58,7 +59,7 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
         }
       : { type: 'ScalingLimited', status: 'False', reason: 'WithinBounds', message: 'the wanted count is within [minPoolSize, maxPoolSize]' },
     facts.problems.length > 0
-      ? { type: 'Degraded', status: 'True', reason: splitProblem(facts.problems[0] ?? '').reason, message: facts.problems.join('; ') }
+      ? { type: 'Degraded', status: 'True', reason: facts.problems[0]?.reason ?? 'ReconcileFailed', message: describeProblems(facts.problems) }
       : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'no errors' },
   ];
 

@@ -9,13 +9,9 @@ import type { Logger } from '../log.js';
 
 export type EventType = 'Normal' | 'Warning';
 
-export interface EventRecorder {
-  record(object: V1ObjectReference, type: EventType, reason: string, message: string): void;
-}
-
 const AGGREGATE_WINDOW_MS = 10 * 60 * 1000;
 
-export class KubeEventRecorder implements EventRecorder {
+export class KubeEventRecorder {
   private readonly api: CoreV1Api;
   private readonly recent = new Map<string, { name: string; count: number; firstMs: number; lastMs: number }>();
 

@@ -3,7 +3,7 @@ import { Expectations } from '../../../src/controller/expectations.js';
 
 describe('Expectations', () => {
   it('counts creates until the cache shows the pod, and deletes until it is gone or going', () => {
-    const expectations = new Expectations(() => 0);
+    const expectations = new Expectations({ now: () => 0 });
     expectations.expectCreate('ns/p', 'p-1');
     expectations.expectCreate('ns/p', 'p-2');
     expectations.expectDelete('ns/p', 'p-0');
@@ -16,7 +16,7 @@ describe('Expectations', () => {
 
   it('expires entries after five minutes so a lost watch event cannot wedge a pool', () => {
     let now = 0;
-    const expectations = new Expectations(() => now);
+    const expectations = new Expectations({ now: () => now });
     expectations.expectCreate('ns/p', 'never-seen');
     expect(expectations.observe('ns/p', new Set(), new Set()).creates).toBe(1);
     now = 5 * 60 * 1000 + 1;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PodPool, PodPoolStatus } from '../../../src/api/schema.js';
-import { forgetPool, observeReservations, observeWarmups, unmetSinceObserved } from '../../../src/controller/observe.js';
+import { observeReservations, unmetSinceObserved, WarmupSampler } from '../../../src/controller/observe.js';
 import { classifyPods } from '../../../src/pool/classify.js';
 import type { PodView } from '../../../src/pool/pod-view.js';
 import { totalReservations } from '../../../src/scaling/reservation-history.js';
@@ -60,18 +60,25 @@ describe('observed warm-up', () => {
 
   it('samples a pod once, and not again when it flaps to NotReady and back', () => {
     const key = 'n/flap';
-    const first = observeWarmups(key, pool({}), classifyPods([pod('a', true, created + 30_000)], 'h'));
+    const warmups = new WarmupSampler();
+    const first = warmups.observe(key, pool({}), classifyPods([pod('a', true, created + 30_000)], 'h'));
     expect(first).toBe(30);
-    observeWarmups(key, pool({ observedWarmupSeconds: first }), classifyPods([pod('a', false)], 'h'));
-    const again = observeWarmups(key, pool({ observedWarmupSeconds: first }), classifyPods([pod('a', true, NOW)], 'h'));
+    warmups.observe(key, pool({ observedWarmupSeconds: first }), classifyPods([pod('a', false)], 'h'));
+    const again = warmups.observe(key, pool({ observedWarmupSeconds: first }), classifyPods([pod('a', true, NOW)], 'h'));
     expect(again).toBe(30);
-    forgetPool(key);
+  });
+
+  it('samples a pod again once the pool was forgotten (deleted and made anew)', () => {
+    const warmups = new WarmupSampler();
+    const ready = classifyPods([pod('a', true, created + 30_000)], 'h');
+    expect(warmups.observe('n/again', pool({}), ready)).toBe(30);
+    expect(warmups.observe('n/again', pool({ observedWarmupSeconds: 50 }), ready)).toBe(50);
+    warmups.forget('n/again');
+    expect(warmups.observe('n/again', pool({ observedWarmupSeconds: 50 }), ready)).toBe(46);
   });
 
   it('ignores a time to Ready longer than any warm-up a spec may declare', () => {
-    const key = 'n/slow';
     const old: PodView = { ...pod('old', true, NOW), createdMs: NOW - 2 * 3_600_000 };
-    expect(observeWarmups(key, pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toBe(40);
-    forgetPool(key);
+    expect(new WarmupSampler().observe('n/slow', pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toBe(40);
   });
 });

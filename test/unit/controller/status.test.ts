@@ -54,7 +54,7 @@ describe('status', () => {
   });
 
   it('reports clamping and degradation as conditions', () => {
-    const limited = buildStatus({ ...facts({ ...pool, spec: { ...pool.spec, replicas: 500 } }), limitedBy: 'maxPoolSize', problems: ['PodCreateFailed: quota'] });
+    const limited = buildStatus({ ...facts({ ...pool, spec: { ...pool.spec, replicas: 500 } }), limitedBy: 'maxPoolSize', problems: [{ reason: 'PodCreateFailed', message: 'quota' }] });
     const byType = Object.fromEntries((limited.conditions ?? []).map((c) => [c.type, c]));
     expect(byType.ScalingLimited).toMatchObject({ status: 'True', reason: 'TooManyReplicas' });
     expect(byType.ScalingActive).toMatchObject({ reason: 'NormalMode', message: expect.stringMatching(/^spec.replicas=500 \(set through \/scale\) decides the warm count; the engine recommends \d+: /) });
