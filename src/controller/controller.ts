@@ -5,7 +5,7 @@
  * leader; stop() drains the queue on shutdown and drops it when leadership is lost.
  */
 import { apiStatus } from '../kube/api-status.js';
-import { poolKey } from '../kube/cache.js';
+import { poolKey, type PoolKey } from '../api/pool-key.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import type { Logger } from '../log.js';
 import { reconcileDuration, reconcileTotal } from '../metrics.js';
@@ -20,7 +20,7 @@ export interface ControllerOptions {
 export const DRAIN_TIMEOUT_MS = 10_000;
 
 export class PodPoolController {
-  private queue: WorkQueue | undefined;
+  private queue: WorkQueue<PoolKey> | undefined;
   private workers: Promise<void>[] = [];
   private stopping: Promise<void> | undefined;
   private readonly workerCount: number;
@@ -49,7 +49,7 @@ export class PodPoolController {
       void this.stopping.then(() => this.start());
       return;
     }
-    const queue = new WorkQueue();
+    const queue = new WorkQueue<PoolKey>();
     this.queue = queue;
     for (const pool of this.cache.listPools()) queue.add(poolKey(pool.metadata.namespace ?? '', pool.metadata.name ?? ''));
     this.workers = Array.from({ length: this.workerCount }, () => this.work(queue));
@@ -80,7 +80,7 @@ export class PodPoolController {
     return this.stopping;
   }
 
-  private async work(queue: WorkQueue): Promise<void> {
+  private async work(queue: WorkQueue<PoolKey>): Promise<void> {
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;

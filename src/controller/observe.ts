@@ -1,5 +1,6 @@
 /** The observe step: the pool's pods as the cache shows them, and the reservations and warm-ups seen since the last reconcile. */
 import type { V1Pod } from '@kubernetes/client-node';
+import type { PoolKey } from '../api/pool-key.js';
 import type { PodPool } from '../api/schema.js';
 import { classifyPods, type PodClasses } from '../pool/classify.js';
 import { podView, type PodView } from '../pool/pod-view.js';
@@ -32,7 +33,7 @@ export interface Observation {
   notices: Problem[];
 }
 
-export function observePool(pool: PodPool, pods: readonly V1Pod[], nowMs: number, warmups: WarmupSampler, key: string): Observation {
+export function observePool(pool: PodPool, pods: readonly V1Pod[], nowMs: number, warmups: WarmupSampler, key: PoolKey): Observation {
   const hash = templateHash(pool.spec.podTemplate);
   const { views, admittedWithoutWebhook } = adoptPodsAdmittedWithoutWebhook(pods.map(podView), hash);
   const classes = classifyPods(views, hash);
@@ -98,9 +99,9 @@ export const MAX_WARMUP_SAMPLE_SECONDS = 3600;
  * memory: a restart re-samples ready pods once, harmlessly.
  */
 export class WarmupSampler {
-  private readonly sampled = new Map<string, Set<string>>();
+  private readonly sampled = new Map<PoolKey, Set<string>>();
 
-  observe(key: string, pool: PodPool, classes: PodClasses): number | undefined {
+  observe(key: PoolKey, pool: PodPool, classes: PodClasses): number | undefined {
     const sampled = this.sampled.get(key) ?? new Set<string>();
     const samples: number[] = [];
     for (const pod of classes.ready) {
@@ -114,7 +115,7 @@ export class WarmupSampler {
     return updatedWarmupSeconds(pool.status?.observedWarmupSeconds, samples);
   }
 
-  forget(key: string): void {
+  forget(key: PoolKey): void {
     this.sampled.delete(key);
   }
 }

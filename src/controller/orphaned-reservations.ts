@@ -4,6 +4,7 @@
  * reserved pods remain, and ends the sessions whose TTL has passed.
  */
 import { STATE_LABEL } from '../api/labels.js';
+import type { PoolKey } from '../api/pool-key.js';
 import { podView } from '../pool/pod-view.js';
 import { reservationExpiry } from '../pool/reservation-expiry.js';
 import type { Expectations } from './expectations.js';
@@ -20,7 +21,7 @@ export interface OrphanedReservations {
 
 /** Deletes the expired reservations of a deleted pool. */
 export async function expireOrphanedReservations(
-  key: string,
+  key: PoolKey,
   namespace: string,
   poolName: string,
   nowMs: number,

@@ -5,6 +5,7 @@
  * in fakes.
  */
 import type { V1ObjectReference, V1Pod } from '@kubernetes/client-node';
+import type { PoolKey } from '../api/pool-key.js';
 import type { PodPool, PodPoolStatus } from '../api/schema.js';
 import type { EventType } from '../kube/events.js';
 
@@ -18,7 +19,7 @@ export interface PoolReader {
 /** The informer cache as the controller loop sees it: what to reconcile, and when again. */
 export interface PoolCache extends PoolReader {
   listPools(): readonly PodPool[];
-  onChange(listener: (key: string) => void): void;
+  onChange(listener: (key: PoolKey) => void): void;
 }
 
 /** Which pod a guarded write is for: the exact object the decision was computed from. */

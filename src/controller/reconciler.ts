@@ -5,9 +5,9 @@
  * hides the others; the report step puts them into the Degraded condition and Warning events,
  * and a reconcile with failed writes is retried with backoff.
  */
+import { parsePoolKey, type PoolKey } from '../api/pool-key.js';
 import type { PodPool } from '../api/schema.js';
 import type { Clock } from '../clock.js';
-import { splitPoolKey } from '../kube/cache.js';
 import type { Logger } from '../log.js';
 import { planPods, type Plan } from '../pool/plan.js';
 import { reservationExpiry } from '../pool/reservation-expiry.js';
@@ -59,8 +59,8 @@ export class Reconciler {
   }
 
   /** Reconciles the pool of `key` (namespace/name); rejects (to be retried) when a write failed. */
-  async reconcile(key: string, log: Logger = this.ports.log): Promise<ReconcileResult> {
-    const { namespace, name } = splitPoolKey(key);
+  async reconcile(key: PoolKey, log: Logger = this.ports.log): Promise<ReconcileResult> {
+    const { namespace, name } = parsePoolKey(key);
     const pool = this.ports.cache.getPool(namespace, name);
     if (pool === undefined) return this.reconcileDeleted(key, namespace, name);
     const nowMs = this.ports.clock.now();
@@ -82,7 +82,7 @@ export class Reconciler {
    * The garbage collector removes a deleted pool's unreserved pods through their owner
    * references; its reserved pods stay until their sessions end.
    */
-  private async reconcileDeleted(key: string, namespace: string, name: string): Promise<ReconcileResult> {
+  private async reconcileDeleted(key: PoolKey, namespace: string, name: string): Promise<ReconcileResult> {
     this.warmups.forget(key);
     forgetMetrics(namespace, name);
     const orphans = await expireOrphanedReservations(key, namespace, name, this.ports.clock.now(), {
@@ -95,7 +95,7 @@ export class Reconciler {
     return { requeueAfterMs: orphans.requeueAfterMs };
   }
 
-  private plan(key: string, observed: Observation, wanted: number): Plan {
+  private plan(key: PoolKey, observed: Observation, wanted: number): Plan {
     const live = new Set(observed.views.filter((v) => v.deletingMs === undefined).map((v) => v.name));
     const going = new Set(observed.views.filter((v) => v.deletingMs !== undefined).map((v) => v.name));
     const inFlight = this.expectations.observe(key, live, going);

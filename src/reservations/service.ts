@@ -4,11 +4,12 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { POOL_LABEL } from '../api/labels.js';
+import { poolKey, type PoolKey } from '../api/pool-key.js';
 import { PodpoolError } from '../errors.js';
 import { reservationConflictsTotal, reservationDuration, reservationsTotal } from '../metrics.js';
 import { PodClaims } from './claims.js';
 import { ReservationUnavailableError } from './errors.js';
-import { podKeyOf, poolKeyOf, type ReservationPodSource } from './pod-source.js';
+import { podKeyOf, type ReservationPodSource } from './pod-source.js';
 import { authorizeRelease, type Releaser } from './release-authorization.js';
 import { isReservable, isReserved, reservationOf, type Reservation } from './reservation.js';
 import { reservableCandidates, reserveReadyPod, type ReservationPodWriter, type ReserveContext, type ReserveRequest } from './reserve.js';
@@ -118,7 +119,7 @@ export class ReservationService {
   }
 
   private async reserveOrWait(request: ReserveRequest, deadlineMs: number, signal?: AbortSignal): Promise<{ pod: V1Pod; waited: boolean }> {
-    const key = poolKeyOf(request.namespace, request.pool);
+    const key = poolKey(request.namespace, request.pool);
     const tried = new Set<string>();
     const willWait = deadlineMs > this.now();
     let waited = false;
@@ -146,7 +147,7 @@ export class ReservationService {
     }
   }
 
-  private onPoolChange(key: string, pod: V1Pod | undefined, previousPod: V1Pod | undefined): void {
+  private onPoolChange(key: PoolKey, pod: V1Pod | undefined, previousPod: V1Pod | undefined): void {
     const current = pod ?? previousPod;
     const namespace = current?.metadata?.namespace;
     const name = current?.metadata?.name;

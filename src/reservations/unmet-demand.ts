@@ -8,7 +8,7 @@
  */
 import { exponentialBackoffMs } from '../kube/backoff.js';
 import { logger as defaultLogger, type Logger } from '../log.js';
-import { poolKeyOf } from './pod-source.js';
+import { poolKey, type PoolKey } from '../api/pool-key.js';
 
 export const UNMET_DEDUPE_MS = 300_000;
 const MAX_REMEMBERED_CALLERS = 100_000;
@@ -36,7 +36,7 @@ export interface UnmetDemandOptions {
 }
 
 export class UnmetDemandRecorder {
-  private readonly pending = new Map<string, PoolPending>();
+  private readonly pending = new Map<PoolKey, PoolPending>();
   /** pool key + user -> when the user may count again. */
   private readonly counted = new Map<string, number>();
   private readonly dedupeMs: number;
@@ -57,7 +57,7 @@ export class UnmetDemandRecorder {
   /** Notes that `user` found no ready pod in the pool; true when it counted (not a repeat). */
   record(namespace: string, pool: string, user: string): boolean {
     if (this.closed) return false;
-    const key = poolKeyOf(namespace, pool);
+    const key = poolKey(namespace, pool);
     const callerKey = `${key}\u0000${user}`;
     const nowMs = this.now();
     const until = this.counted.get(callerKey);
@@ -94,7 +94,7 @@ export class UnmetDemandRecorder {
     this.notifyIdle();
   }
 
-  private async flush(key: string, entry: PoolPending): Promise<void> {
+  private async flush(key: PoolKey, entry: PoolPending): Promise<void> {
     entry.timer = undefined;
     if (this.closed || entry.count === 0) return;
     const count = entry.count;

@@ -3,6 +3,7 @@
  * from the informer cache and answers with the engine call the controller makes
  * (recommendForPool), so KEDA, `kubectl get pp` and the controller agree on the number.
  */
+import { poolKey, type PoolKey } from '../api/pool-key.js';
 import type { PodPool } from '../api/schema.js';
 import { PodpoolError } from '../errors.js';
 import type { PodPoolReader } from '../kube/pool-reader.js';
@@ -55,7 +56,7 @@ export interface ScalerServiceOptions {
 export class ScalerService {
   readonly now: () => number;
   private readonly answerTtlMs: number;
-  private readonly answers = new Map<string, CachedAnswer>();
+  private readonly answers = new Map<PoolKey, CachedAnswer>();
   private lastSweep = 0;
 
   constructor(
@@ -84,7 +85,7 @@ export class ScalerService {
   answer(ref: PoolRef): ScalerAnswer {
     const pool = this.pool(ref);
     const now = this.now();
-    const key = `${ref.namespace}/${ref.name}`;
+    const key = poolKey(ref.namespace, ref.name);
     const cached = this.answers.get(key);
     if (cached !== undefined && cached.pool === pool && now >= cached.at && now - cached.at < this.answerTtlMs) return cached.answer;
     const recommendation = recommendForPool(pool, now);

@@ -5,6 +5,7 @@
  */
 import { ApiException, type V1ObjectReference, type V1Pod } from '@kubernetes/client-node';
 import { POOL_LABEL, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../../src/api/labels.js';
+import { poolKey, type PoolKey } from '../../../src/api/pool-key.js';
 import type { PodPool, PodPoolSpec, PodPoolStatus } from '../../../src/api/schema.js';
 import type { Clock } from '../../../src/clock.js';
 import type { EventRecorder, PodDeleteOutcome, PodVersion, PodWriter, PoolCache, StatusWriter } from '../../../src/controller/ports.js';
@@ -14,7 +15,7 @@ import { makeSpec } from '../support/spec.js';
 
 export const NAMESPACE = 'team-a';
 export const POOL = 'sandboxes';
-export const KEY = `${NAMESPACE}/${POOL}`;
+export const KEY = poolKey(NAMESPACE, POOL);
 export const POOL_UID = 'pool-uid';
 
 export class FakeClock implements Clock {
@@ -33,7 +34,7 @@ export interface RecordedEvent {
 
 export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRecorder {
   /** The API server's view. */
-  readonly pools = new Map<string, PodPool>();
+  readonly pools = new Map<PoolKey, PodPool>();
   readonly pods = new Map<string, V1Pod>();
   /** The informer cache's view of the pods; pools are read through, as status writes need the newest. */
   private cachedPods = new Map<string, V1Pod>();
@@ -58,16 +59,16 @@ export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRec
       metadata: { name, namespace: NAMESPACE, uid: POOL_UID, generation: 1, resourceVersion: this.nextVersion() },
       spec: makeSpec(spec),
     };
-    this.pools.set(`${NAMESPACE}/${name}`, pool);
+    this.pools.set(poolKey(NAMESPACE, name), pool);
     return pool;
   }
 
   deletePool(name = POOL): void {
-    this.pools.delete(`${NAMESPACE}/${name}`);
+    this.pools.delete(poolKey(NAMESPACE, name));
   }
 
   pool(name = POOL): PodPool {
-    const pool = this.pools.get(`${NAMESPACE}/${name}`);
+    const pool = this.pools.get(poolKey(NAMESPACE, name));
     if (pool === undefined) throw new Error(`no pool ${name}`);
     return pool;
   }
@@ -119,7 +120,7 @@ export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRec
 
   // PoolCache
   getPool(namespace: string, name: string): PodPool | undefined {
-    const pool = this.pools.get(`${namespace}/${name}`);
+    const pool = this.pools.get(poolKey(namespace, name));
     return pool === undefined ? undefined : structuredClone(pool);
   }
   listPools(): readonly PodPool[] {
@@ -178,7 +179,7 @@ export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRec
   // StatusWriter
   async writeStatus(pool: PodPool, status: PodPoolStatus): Promise<'written' | 'gone'> {
     await Promise.resolve();
-    const current = this.pools.get(`${pool.metadata.namespace}/${pool.metadata.name}`);
+    const current = this.pools.get(poolKey(pool.metadata.namespace ?? '', pool.metadata.name ?? ''));
     if (current === undefined) return 'gone';
     if (current.metadata.resourceVersion !== pool.metadata.resourceVersion) throw new ApiException(409, 'Conflict', 'the object has been modified', {});
     this.statusWrites.push(status);

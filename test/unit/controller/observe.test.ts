@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { poolKey } from '../../../src/api/pool-key.js';
 import type { PodPool, PodPoolStatus } from '../../../src/api/schema.js';
 import { observeReservations, unmetSinceObserved, WarmupSampler } from '../../../src/controller/observe.js';
 import { classifyPods } from '../../../src/pool/classify.js';
@@ -59,7 +60,7 @@ describe('observed warm-up', () => {
   });
 
   it('samples a pod once, and not again when it flaps to NotReady and back', () => {
-    const key = 'n/flap';
+    const key = poolKey('n', 'flap');
     const warmups = new WarmupSampler();
     const first = warmups.observe(key, pool({}), classifyPods([pod('a', true, created + 30_000)], 'h'));
     expect(first).toBe(30);
@@ -71,14 +72,14 @@ describe('observed warm-up', () => {
   it('samples a pod again once the pool was forgotten (deleted and made anew)', () => {
     const warmups = new WarmupSampler();
     const ready = classifyPods([pod('a', true, created + 30_000)], 'h');
-    expect(warmups.observe('n/again', pool({}), ready)).toBe(30);
-    expect(warmups.observe('n/again', pool({ observedWarmupSeconds: 50 }), ready)).toBe(50);
-    warmups.forget('n/again');
-    expect(warmups.observe('n/again', pool({ observedWarmupSeconds: 50 }), ready)).toBe(46);
+    expect(warmups.observe(poolKey('n', 'again'), pool({}), ready)).toBe(30);
+    expect(warmups.observe(poolKey('n', 'again'), pool({ observedWarmupSeconds: 50 }), ready)).toBe(50);
+    warmups.forget(poolKey('n', 'again'));
+    expect(warmups.observe(poolKey('n', 'again'), pool({ observedWarmupSeconds: 50 }), ready)).toBe(46);
   });
 
   it('ignores a time to Ready longer than any warm-up a spec may declare', () => {
     const old: PodView = { ...pod('old', true, NOW), createdMs: NOW - 2 * 3_600_000 };
-    expect(new WarmupSampler().observe('n/slow', pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toBe(40);
+    expect(new WarmupSampler().observe(poolKey('n', 'slow'), pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toBe(40);
   });
 });
