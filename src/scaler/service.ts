@@ -109,7 +109,3 @@ export class ScalerService {
     for (const [key, cached] of this.answers) if (now - cached.at >= this.answerTtlMs || now < cached.at) this.answers.delete(key);
   }
 }
-
-export function createScalerService(pools: PodPoolReader, options: ScalerServiceOptions = {}): ScalerService {
-  return new ScalerService(pools, options);
-}
