@@ -140,7 +140,7 @@ export class Reconciler {
       observedWarmupSeconds: observed.warmupSeconds,
       lastScaleTime: scaled ? new Date(nowMs).toISOString() : pool.status?.lastScaleTime,
       problems: [...acted.problems, ...observed.notices],
-      nowIso: new Date(nowMs).toISOString(),
+      nowMs,
     });
     reportProblems(pool, observed.notices, this.ports.events);
     reportScalingEvents(pool, recommendation, { created: acted.created, deletedSurplus: acted.deletedSurplus, limitedBy }, this.ports.events);

@@ -25,7 +25,7 @@ export interface StatusFacts {
   lastScaleTime: string | undefined;
   /** This reconcile's failed writes, then its notices: the first one's reason names the Degraded condition. */
   problems: readonly Problem[];
-  nowIso: string;
+  nowMs: number;
 }
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
@@ -79,7 +79,7 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
     ...(facts.observedUnmetReservations !== undefined ? { observedUnmetReservations: facts.observedUnmetReservations } : {}),
     ...(facts.lastScaleTime !== undefined ? { lastScaleTime: facts.lastScaleTime } : {}),
     observedGeneration: pool.metadata.generation,
-    conditions: setConditions(pool.status?.conditions, conditions, pool.metadata.generation, facts.nowIso),
+    conditions: setConditions(pool.status?.conditions, conditions, pool.metadata.generation, facts.nowMs),
   };
 }
 

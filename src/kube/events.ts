@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1ObjectReference } from '@kubernetes/client-node';
+import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -19,6 +20,7 @@ export class KubeEventRecorder {
     kubeConfig: KubeConfig,
     private readonly component: string,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
   ) {
     this.api = kubeConfig.makeApiClient(CoreV1Api);
   }
@@ -32,7 +34,7 @@ export class KubeEventRecorder {
   private async write(object: V1ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = object.namespace ?? 'default';
     const key = `${object.uid}/${type}/${reason}/${message}`;
-    const now = Date.now();
+    const now = this.clock.now();
     const seen = this.recent.get(key);
     if (seen !== undefined && now - seen.lastMs < AGGREGATE_WINDOW_MS) {
       seen.count += 1;

@@ -9,6 +9,7 @@
 import { exponentialBackoffMs } from '../kube/backoff.js';
 import { logger as defaultLogger, type Logger } from '../log.js';
 import { poolKey, type PoolKey } from '../api/pool-key.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export const UNMET_DEDUPE_MS = 300_000;
 const MAX_REMEMBERED_CALLERS = 100_000;
@@ -31,7 +32,7 @@ interface PoolPending {
 
 export interface UnmetDemandOptions {
   dedupeMs?: number;
-  now?: () => number;
+  clock?: Clock;
   log?: Logger;
 }
 
@@ -40,7 +41,7 @@ export class UnmetDemandRecorder {
   /** pool key + user -> when the user may count again. */
   private readonly counted = new Map<string, number>();
   private readonly dedupeMs: number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly log: Logger;
   private closed = false;
   private readonly idle = new Set<() => void>();
@@ -50,7 +51,7 @@ export class UnmetDemandRecorder {
     options: UnmetDemandOptions = {},
   ) {
     this.dedupeMs = options.dedupeMs ?? UNMET_DEDUPE_MS;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.log = options.log ?? defaultLogger.child({ role: 'reservations' });
   }
 
@@ -59,7 +60,7 @@ export class UnmetDemandRecorder {
     if (this.closed) return false;
     const key = poolKey(namespace, pool);
     const callerKey = `${key}\u0000${user}`;
-    const nowMs = this.now();
+    const nowMs = this.clock.now();
     const until = this.counted.get(callerKey);
     if (until !== undefined && until > nowMs) return false;
     this.forgetExpired(nowMs);

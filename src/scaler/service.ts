@@ -5,6 +5,7 @@
  */
 import { poolKey, type PoolKey } from '../api/pool-key.js';
 import type { PodPool } from '../api/schema.js';
+import { systemClock, type Clock } from '../clock.js';
 import { PodpoolError } from '../errors.js';
 import type { PodPoolReader } from '../kube/pool-reader.js';
 import { scalerEngineEvaluationsTotal } from '../metrics.js';
@@ -48,24 +49,23 @@ interface CachedAnswer {
 }
 
 export interface ScalerServiceOptions {
-  /** The clock, injected so tests and the benchmark get deterministic answers. */
-  now?: () => number;
+  /** Injected so tests and the benchmark get deterministic answers. */
+  clock?: Clock;
   answerTtlMs?: number;
 }
 
 export class ScalerService {
-  readonly now: () => number;
+  private readonly clock: Clock;
   private readonly answerTtlMs: number;
   private readonly answers = new Map<PoolKey, CachedAnswer>();
   private lastSweep = 0;
 
   constructor(
     private readonly pools: PodPoolReader,
-    options: ScalerServiceOptions | (() => number) = {},
+    options: ScalerServiceOptions = {},
   ) {
-    const settings = typeof options === 'function' ? { now: options } : options;
-    this.now = settings.now ?? Date.now;
-    this.answerTtlMs = settings.answerTtlMs ?? DEFAULT_ANSWER_TTL_MS;
+    this.clock = options.clock ?? systemClock;
+    this.answerTtlMs = options.answerTtlMs ?? DEFAULT_ANSWER_TTL_MS;
   }
 
   private pool(ref: PoolRef): PodPool {
@@ -84,7 +84,7 @@ export class ScalerService {
 
   answer(ref: PoolRef): ScalerAnswer {
     const pool = this.pool(ref);
-    const now = this.now();
+    const now = this.clock.now();
     const key = poolKey(ref.namespace, ref.name);
     const cached = this.answers.get(key);
     if (cached !== undefined && cached.pool === pool && now >= cached.at && now - cached.at < this.answerTtlMs) return cached.answer;

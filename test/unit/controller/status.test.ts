@@ -22,7 +22,7 @@ function facts(pool: PodPool) {
     observedWarmupSeconds: undefined,
     lastScaleTime: undefined,
     problems: [],
-    nowIso: new Date(NOW).toISOString(),
+    nowMs: NOW,
   };
 }
 
@@ -46,11 +46,11 @@ describe('status', () => {
   });
 
   it('moves lastTransitionTime only when a condition changes status', () => {
-    const first = setConditions(undefined, [{ type: 'Ready', status: 'False', reason: 'Warming', message: 'm' }], 1, 't1');
-    const same = setConditions(first, [{ type: 'Ready', status: 'False', reason: 'Warming', message: 'other' }], 2, 't2');
-    expect(same[0]).toMatchObject({ lastTransitionTime: 't1', observedGeneration: 2, message: 'other' });
-    const flipped = setConditions(same, [{ type: 'Ready', status: 'True', reason: 'PoolReady', message: 'm' }], 2, 't3');
-    expect(flipped[0]?.lastTransitionTime).toBe('t3');
+    const first = setConditions(undefined, [{ type: 'Ready', status: 'False', reason: 'Warming', message: 'm' }], 1, NOW);
+    const same = setConditions(first, [{ type: 'Ready', status: 'False', reason: 'Warming', message: 'other' }], 2, NOW + 1000);
+    expect(same[0]).toMatchObject({ lastTransitionTime: '2026-01-05T10:00:00.000Z', observedGeneration: 2, message: 'other' });
+    const flipped = setConditions(same, [{ type: 'Ready', status: 'True', reason: 'PoolReady', message: 'm' }], 2, NOW + 2000);
+    expect(flipped[0]?.lastTransitionTime).toBe('2026-01-05T10:00:02.000Z');
   });
 
   it('reports clamping and degradation as conditions', () => {

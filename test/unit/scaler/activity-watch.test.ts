@@ -28,7 +28,7 @@ afterEach(() => watches.splice(0).forEach((watch) => watch.close()));
 function setup(startMs: number, intervalMs = 60_000, publishGraceMs = 0) {
   const pools = new PoolMap();
   const clock = { now: startMs };
-  const watch = new PoolActivityWatch(new ScalerService(pools, () => clock.now), intervalMs, publishGraceMs);
+  const watch = new PoolActivityWatch(new ScalerService(pools, { clock: { now: () => clock.now } }), intervalMs, publishGraceMs);
   watches.push(watch);
   return { pools, clock, watch };
 }

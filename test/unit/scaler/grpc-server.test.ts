@@ -39,7 +39,7 @@ afterEach(async () => {
 
 async function setup(options: { tls?: ScalerTls; clientCredentials?: grpc.ChannelCredentials } = {}) {
   const pools = new PoolMap();
-  const service = new ScalerService(pools, () => NOW);
+  const service = new ScalerService(pools, { clock: { now: () => NOW } });
   const server = new ScalerGrpcServer({ service, log, tls: options.tls, streamIntervalMs: 20, publishGraceMs: 0, shutdownGraceMs: 1_000 });
   servers.push(server);
   const port = await server.listen(0, '127.0.0.1');
@@ -273,7 +273,7 @@ describe('startScalerGrpcServer', () => {
     pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
     let emit: ((key: PoolKey) => void) | undefined;
     const running = await startScalerGrpcServer({
-      service: new ScalerService(pools, () => NOW),
+      service: new ScalerService(pools, { clock: { now: () => NOW } }),
       log,
       port: 0,
       host: '127.0.0.1',

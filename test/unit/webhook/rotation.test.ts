@@ -78,7 +78,7 @@ function rig(checkIntervalMs?: number) {
     target: { setCertificate: (pair) => served.push(pair) },
     certificateOptions: lifetimes,
     checkIntervalMs,
-    now: () => clock.now,
+    clock: { now: () => clock.now.getTime() },
     log: pino({ level: 'silent' }),
   });
   const authority = (): string => bundleFromSecret(secrets.secret!)!.authority.certPem;
