@@ -22,8 +22,8 @@ import { ScalerGrpcServer, type ScalerTls } from './scaler/grpc-server.js';
 import { scalerHttpRouter } from './scaler/http-routes.js';
 import { ScalerService } from './scaler/service.js';
 import { closeServer, listen, metricsAndHealthApp } from './server.js';
-import { startServingCertificates, type CertificateSource, type ServingCertificates } from './serving-certificates.js';
-import { KubeLivePoolReader, ReloadableHttpsServer, webhookApp } from './webhook/index.js';
+import { ReloadableHttpsServer, startServingCertificates, type CertificateSource, type ServingCertificates } from './tls/index.js';
+import { KubeLivePoolReader, webhookApp } from './webhook/index.js';
 import express from 'express';
 
 export interface OperatorConfig {

@@ -8,7 +8,7 @@
  */
 import { errorMessage } from '../errors.js';
 import { logger as processLogger, type Logger } from '../log.js';
-import { ensureCertificateSecret, patchCaBundle, type CaBundleApi, type SecretApi, type SecretRef } from './cert-store.js';
+import { ensureCertificateSecret, patchCaBundle, type CaBundleApi, type SecretApi, type SecretRef } from './secret-store.js';
 import type { CertificateBundle, CertificateOptions, CertificateTarget, ServingIdentity } from './certificates.js';
 import { servingSwitch, type ServedCertificate } from './serving-switch.js';
 import { systemClock, type Clock } from '../clock.js';
