@@ -39,7 +39,31 @@ function importCycles(files: readonly string[]): string[][] {
   return cycles;
 }
 
+/** The top-level module (folder or file of src) a path is in: 'controller', 'clock.ts', ... */
+const moduleOf = (path: string): string => relative(SRC, path).split('/')[0]!;
+
+const PURE = ['api', 'scaling', 'pool', 'errors.ts'];
+const PLUMBING = [...PURE, 'kube', 'tls', 'clock.ts', 'log.ts', 'metrics.ts'];
+const ROLES = ['controller', 'webhook', 'scaler', 'reservations', 'sim'];
+
+/** What each layer may import: its own layer and those below (DESIGN.md section 7). */
+const ALLOWED: Record<string, readonly string[]> = {
+  ...Object.fromEntries(PURE.map((module) => [module, PURE])),
+  ...Object.fromEntries(['kube', 'tls', 'clock.ts', 'log.ts', 'metrics.ts'].map((module) => [module, PLUMBING])),
+  ...Object.fromEntries(ROLES.map((module) => [module, [...PLUMBING, module, 'http-errors.ts', 'server.ts']])),
+};
+
 describe('imports', () => {
+  it('never reach up a layer: the pure core imports no I/O, the plumbing no role, a role no other role', () => {
+    const upward: string[] = [];
+    for (const file of sourceFiles(SRC)) {
+      const allowed = ALLOWED[moduleOf(file)];
+      if (allowed === undefined) continue;
+      for (const target of importsOf(file)) if (!allowed.includes(moduleOf(target))) upward.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
+    }
+    expect(upward).toEqual([]);
+  });
+
   it('form no cycle anywhere in src, type-only imports included', () => {
     const files = sourceFiles(SRC);
     expect(files.length).toBeGreaterThan(50);
