@@ -67,7 +67,7 @@ function decide(): boolean {
   planPods(classes, recommendation.desiredReplicas);
   const status = buildStatus({
     pool, classes, recommendation, wanted: recommendation.desiredReplicas, history, totalReservations: 0, lastReservationMs: undefined,
-    observedWarmupSeconds: undefined, warmupSamples: [], profile, lastScaleTime: undefined, problems: [], nowIso: new Date(now).toISOString(),
+    observedWarmupSeconds: undefined, warmupSamples: [], profile, lastScaleTime: undefined, problems: [], nowMs: now,
   });
   return statusChanged(pool.status, status);
 }

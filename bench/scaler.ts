@@ -49,7 +49,7 @@ for (let i = 0; i < POOLS; i += 1) {
 const reader = { getPool: (namespace: string, name: string) => pools.get(`${namespace}/${name}`), hasSynced: () => true };
 const ExternalScaler = externalScalerService();
 
-const podpool = new ScalerGrpcServer({ service: new ScalerService(reader, () => now), log: pino({ level: 'silent' }) });
+const podpool = new ScalerGrpcServer({ service: new ScalerService(reader, { clock: { now: () => now } }), log: pino({ level: 'silent' }) });
 const podpoolPort = await podpool.listen(0, '127.0.0.1');
 const bare = new grpc.Server();
 bare.addService(ExternalScaler.service, {

@@ -18,10 +18,10 @@ import { pino } from 'pino';
 import { API_GROUP_VERSION, KIND, POOL_LABEL } from '../src/api/labels.js';
 import type { PodPool } from '../src/api/schema.js';
 import { admit } from '../src/webhook/admission.js';
-import { newCertificateBundle } from '../src/webhook/certificates.js';
+import { newCertificateBundle } from '../src/tls/certificates.js';
 import { admissionReviewBody, parseAdmissionReview } from '../src/webhook/review.js';
 import { webhookApp } from '../src/webhook/route.js';
-import { ReloadableHttpsServer } from '../src/webhook/tls-server.js';
+import { ReloadableHttpsServer } from '../src/tls/reloadable-https-server.js';
 
 const PATH = '/mutate-v1-pod';
 

@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
+import { systemClock } from './clock.js';
 import { PodPoolController } from './controller/controller.js';
+import { KubePoolWriter } from './controller/kube-pool-writer.js';
+import { Reconciler } from './controller/reconciler.js';
 import { delay } from './kube/backoff.js';
 import { isLeader } from './metrics.js';
 import { ClusterCache } from './kube/cache.js';
@@ -19,8 +22,8 @@ import { ScalerGrpcServer, type ScalerTls } from './scaler/grpc-server.js';
 import { scalerHttpRouter } from './scaler/http-routes.js';
 import { ScalerService } from './scaler/service.js';
 import { closeServer, listen, metricsAndHealthApp } from './server.js';
-import { startServingCertificates, type CertificateSource, type ServingCertificates } from './serving-certificates.js';
-import { KubeLivePoolReader, ReloadableHttpsServer, webhookApp } from './webhook/index.js';
+import { ReloadableHttpsServer, startServingCertificates, type CertificateSource, type ServingCertificates } from './tls/index.js';
+import { KubeLivePoolReader, webhookApp } from './webhook/index.js';
 import express from 'express';
 
 export interface OperatorConfig {
@@ -63,8 +66,17 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   else kubeConfig.loadFromDefault();
 
   const cache = new ClusterCache(kubeConfig, log.child({ role: 'cache' }));
-  const events = new KubeEventRecorder(kubeConfig, 'podpool-controller', log);
-  const controller = new PodPoolController(kubeConfig, cache, events, log.child({ role: 'controller' }), { workers: config.workers });
+  const controllerLog = log.child({ role: 'controller' });
+  const poolWriter = new KubePoolWriter(kubeConfig);
+  const reconciler = new Reconciler({
+    cache,
+    pods: poolWriter,
+    status: poolWriter,
+    events: new KubeEventRecorder(kubeConfig, 'podpool-controller', log),
+    clock: systemClock,
+    log: controllerLog,
+  });
+  const controller = new PodPoolController(cache, reconciler, controllerLog, { workers: config.workers });
 
   const scaler = new ScalerService(cache);
   // Ready only once the HTTPS servers serve their certificates too: a Service sends the API

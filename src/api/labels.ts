@@ -30,16 +30,7 @@ export const RESERVATION_TTL_ANNOTATION = `${API_GROUP}/reservation-ttl-seconds`
 export const POD_STATES = ['warming', 'ready', 'reserved'] as const;
 export type PodState = (typeof POD_STATES)[number];
 
-export function isPodState(value: unknown): value is PodState {
-  return typeof value === 'string' && (POD_STATES as readonly string[]).includes(value);
-}
-
 /** The /scale selector: the pool's warm pods (warming and ready), never the reserved ones. */
 export function warmPodSelector(poolName: string): string {
   return `${POOL_LABEL}=${poolName},${STATE_LABEL} in (ready,warming)`;
-}
-
-/** Every pod of the pool, reserved ones included. */
-export function poolPodSelector(poolName: string): string {
-  return `${POOL_LABEL}=${poolName}`;
 }

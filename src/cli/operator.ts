@@ -3,8 +3,8 @@ import type { ScalerTls } from '../scaler/grpc-server.js';
 import { PodpoolError } from '../errors.js';
 import { logger } from '../log.js';
 import { defaultIdentity, startOperator } from '../operator.js';
-import type { CertificateSource } from '../serving-certificates.js';
-import { certificateTiming } from '../webhook/certificate-settings.js';
+import type { CertificateSource } from '../tls/serving-certificates.js';
+import { certificateTiming } from '../tls/certificate-settings.js';
 import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool operator [options]

@@ -9,7 +9,8 @@ import { parseDistribution } from '../sim/distribution.js';
 import { POLICY_NAMES } from '../sim/policies/index.js';
 import { formatTable } from '../sim/report.js';
 import { DEFAULT_POLL_SECONDS, DEFAULT_SESSION, DEFAULT_START, DEFAULT_WARMUP } from '../sim/scenario.js';
-import { describeSweep } from '../sim/sweep.js';
+import { describeCurve, describeSweep } from '../sim/sweep.js';
+import { renderTradeoffChart } from '../sim/tradeoff-chart.js';
 import { parseTrace } from '../sim/trace.js';
 import { readDocument } from './files.js';
 import { parseCommand } from './args.js';
@@ -29,7 +30,10 @@ and reports cold reservations against idle pod time. Deterministic for a given -
   --policies LIST    comma-separated from ${POLICY_NAMES.join(',')} (default: all)
   --poll SECONDS     how often a policy is asked for its warm count (default ${DEFAULT_POLL_SECONDS})
   --seed N           seed of every random draw (default 1)
-  --sweep            also run each baseline over a range of its main knob and compare with podpool
+  --sweep            also run podpool over availability targets and each baseline over a range of
+                     its main knob, and compare them at podpool's cold rate and cost
+  --sweep-chart FILE.svg
+                     with --sweep: write the cold-rate / idle-cost curve of every policy
   --json             print the report as JSON instead of a table
   --chart FILE.svg|FILE.png
                      write a chart of demand and each policy's ready and warming pods; PNG is
@@ -72,6 +76,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     sweep: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     chart: { type: 'string' },
+    'sweep-chart': { type: 'string' },
   });
   if (parsed === undefined) return 0;
   const { values } = parsed;
@@ -110,6 +115,12 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     await writeFile(chart.path, chart.format === 'png' ? await svgToPng(svg) : svg);
   }
 
+  const sweepChart = values['sweep-chart'];
+  if (sweepChart !== undefined) {
+    if (comparison.sweep === undefined) throw new PodpoolError('InvalidArgument', '--sweep-chart needs --sweep');
+    await writeFile(sweepChart, renderTradeoffChart(comparison.sweep, `cold rate vs idle cost: pool ${pool.metadata.name ?? ''}, trace ${values.trace}`));
+  }
+
   if (values.json) {
     console.log(JSON.stringify({ pool: pool.metadata.name, trace: values.trace, ...comparison }, null, 2));
     return 0;
@@ -124,9 +135,11 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   if (comparison.sweep !== undefined && comparison.sweep.length > 0) {
     console.log('');
     for (const result of comparison.sweep) {
-      console.log(podpool === undefined ? `${result.policy}: ${result.points.length} knob values run (add podpool to compare)` : describeSweep(result, podpool));
+      if (result.policy === 'podpool') console.log(describeCurve(result));
+      else console.log(podpool === undefined ? `${result.policy}: ${result.points.length} knob values run (add podpool to compare)` : describeSweep(result, podpool));
     }
   }
   if (chart !== undefined) console.log(`\nchart written to ${chart.path}`);
+  if (sweepChart !== undefined) console.log(`trade-off chart written to ${sweepChart}`);
   return 0;
 }

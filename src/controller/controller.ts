@@ -4,43 +4,36 @@
  * engine's answer moves with time even when nothing in the cluster changes). Runs only on the
  * leader; stop() drains the queue on shutdown and drops it when leadership is lost.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { apiStatus } from '../kube/api-status.js';
-import type { ClusterCache } from '../kube/cache.js';
-import type { EventRecorder } from '../kube/events.js';
+import { poolKey, type PoolKey } from '../api/pool-key.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import type { Logger } from '../log.js';
 import { reconcileDuration, reconcileTotal } from '../metrics.js';
-import { Expectations } from './expectations.js';
-import { PoolWriter } from './pool-writer.js';
-import { reconcilePool, type ReconcileDeps } from './reconcile.js';
+import type { PoolCache } from './ports.js';
+import type { Reconciler } from './reconciler.js';
 
 export interface ControllerOptions {
   workers?: number;
-  now?: () => number;
 }
-
-let reconcileCounter = 0;
 
 /** Kept well inside a pod's 30 s termination grace, so the lease is still released in time. */
 export const DRAIN_TIMEOUT_MS = 10_000;
 
 export class PodPoolController {
-  private queue: WorkQueue | undefined;
+  private queue: WorkQueue<PoolKey> | undefined;
   private workers: Promise<void>[] = [];
   private stopping: Promise<void> | undefined;
-  private readonly deps: ReconcileDeps;
   private readonly workerCount: number;
+  /** Numbers the reconciles in log lines, so one reconcile's lines can be told from the next's. */
+  private reconciles = 0;
 
   constructor(
-    kubeConfig: KubeConfig,
-    private readonly cache: ClusterCache,
-    events: EventRecorder,
+    private readonly cache: PoolCache,
+    private readonly reconciler: Pick<Reconciler, 'reconcile'>,
     private readonly log: Logger,
     options: ControllerOptions = {},
   ) {
     this.workerCount = options.workers ?? 4;
-    this.deps = { cache, writer: new PoolWriter(kubeConfig), expectations: new Expectations(), events, log, now: options.now ?? Date.now };
     cache.onChange((key) => this.queue?.add(key));
   }
 
@@ -56,9 +49,9 @@ export class PodPoolController {
       void this.stopping.then(() => this.start());
       return;
     }
-    const queue = new WorkQueue();
+    const queue = new WorkQueue<PoolKey>();
     this.queue = queue;
-    for (const pool of this.cache.listPools()) queue.add(`${pool.metadata.namespace}/${pool.metadata.name}`);
+    for (const pool of this.cache.listPools()) queue.add(poolKey(pool.metadata.namespace ?? '', pool.metadata.name ?? ''));
     this.workers = Array.from({ length: this.workerCount }, () => this.work(queue));
     this.log.info({ workers: this.workerCount }, 'controller started');
   }
@@ -87,15 +80,15 @@ export class PodPoolController {
     return this.stopping;
   }
 
-  private async work(queue: WorkQueue): Promise<void> {
+  private async work(queue: WorkQueue<PoolKey>): Promise<void> {
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
-      const reconcileId = ++reconcileCounter;
+      const reconcileId = ++this.reconciles;
       const log = this.log.child({ pool: key, reconcileId });
       const stopTimer = reconcileDuration.startTimer();
       try {
-        const { requeueAfterMs } = await reconcilePool(key, { ...this.deps, log });
+        const { requeueAfterMs } = await this.reconciler.reconcile(key, log);
         queue.forget(key);
         reconcileTotal.inc({ outcome: 'success' });
         if (requeueAfterMs > 0) queue.addAfter(key, requeueAfterMs);

@@ -3,30 +3,34 @@
  * TTLs are kept after the pool is gone: the deleted pool's key still reconciles while its
  * reserved pods remain, and ends the sessions whose TTL has passed.
  */
-import { podsDeletedTotal } from '../metrics.js';
+import { STATE_LABEL } from '../api/labels.js';
+import type { PoolKey } from '../api/pool-key.js';
 import { podView } from '../pool/pod-view.js';
 import { reservationExpiry } from '../pool/reservation-expiry.js';
-import { STATE_LABEL } from '../api/labels.js';
-import type { ReconcileDeps } from './reconcile.js';
+import type { Expectations } from './expectations.js';
+import type { PodWriter, PoolReader } from './ports.js';
+import type { Problem } from './problems.js';
+import { deletePods } from './steps/delete-pods.js';
+import type { PoolPods } from './steps/target.js';
 
-/** Deletes the expired reservations of a deleted pool; returns when to look again (0: never). */
-export async function expireOrphanedReservations(namespace: string, pool: string, deps: ReconcileDeps): Promise<number> {
-  const reserved = deps.cache.podsOf(namespace, pool).filter((pod) => pod.metadata?.labels?.[STATE_LABEL] === 'reserved');
-  if (reserved.length === 0) return 0;
-  const byName = new Map(reserved.map((pod) => [pod.metadata?.name ?? '', pod]));
-  const { expired, nextExpiryInMs } = reservationExpiry(reserved.map(podView), deps.now());
-  const failures: string[] = [];
-  await Promise.all(
-    expired.map(async ({ name }) => {
-      const raw = byName.get(name);
-      try {
-        const outcome = await deps.writer.deletePod(namespace, name, raw?.metadata?.uid, raw?.metadata?.resourceVersion);
-        if (outcome === 'deleted') podsDeletedTotal.inc({ namespace, pool, reason: 'expired' });
-      } catch (error) {
-        failures.push(`${name}: ${(error as Error).message}`);
-      }
-    }),
-  );
-  if (failures.length > 0) throw new Error(`PodDeleteFailed: ${failures.join('; ')}`);
-  return nextExpiryInMs ?? 0;
+export interface OrphanedReservations {
+  problems: Problem[];
+  /** When to look again; 0: never (no reservation with a TTL is left). */
+  requeueAfterMs: number;
+}
+
+/** Deletes the expired reservations of a deleted pool. */
+export async function expireOrphanedReservations(
+  key: PoolKey,
+  namespace: string,
+  poolName: string,
+  nowMs: number,
+  ports: { cache: PoolReader; writer: PodWriter; expectations: Pick<Expectations, 'expectDelete'> },
+): Promise<OrphanedReservations> {
+  const reserved = ports.cache.podsOf(namespace, poolName).filter((pod) => pod.metadata?.labels?.[STATE_LABEL] === 'reserved');
+  if (reserved.length === 0) return { problems: [], requeueAfterMs: 0 };
+  const { expired, nextExpiryInMs } = reservationExpiry(reserved.map(podView), nowMs);
+  const target: PoolPods = { key, namespace, name: poolName, pods: new Map(reserved.map((pod) => [pod.metadata?.name ?? '', pod])) };
+  const deleted = await deletePods(target, expired.map((pod) => ({ pod, reason: 'expired' as const })), ports.writer, ports.expectations);
+  return { problems: deleted.problems, requeueAfterMs: nextExpiryInMs ?? 0 };
 }

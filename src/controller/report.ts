@@ -5,49 +5,53 @@ import type { PodPool } from '../api/schema.js';
 import { poolAcceleration, poolDesiredReplicas, poolPods, poolVelocity } from '../metrics.js';
 import type { PodClasses } from '../pool/classify.js';
 import type { Recommendation } from '../scaling/recommend.js';
-import type { Acted } from './act.js';
 import { conditionOf } from './conditions.js';
-import { splitProblem } from './problems.js';
-import type { ReconcileDeps } from './reconcile.js';
+import type { EventRecorder } from './ports.js';
+import { problemDetail, type Problem } from './problems.js';
 
 export function reference(pool: PodPool): V1ObjectReference {
   return { apiVersion: API_GROUP_VERSION, kind: KIND, name: pool.metadata.name, namespace: pool.metadata.namespace, uid: pool.metadata.uid };
 }
 
-export function reportEvents(pool: PodPool, r: Recommendation, acted: Acted, limitedBy: string | undefined, deps: ReconcileDeps): void {
-  const ref = reference(pool);
-  if (acted.created > 0) deps.events.record(ref, 'Normal', 'ScaledUp', `created ${acted.created} pods: ${r.reason}`);
-  if (acted.deletedSurplus > 0) deps.events.record(ref, 'Normal', 'ScaledDown', `deleted ${acted.deletedSurplus} surplus pods: ${r.reason}`);
-  const wasSpike = conditionOf(pool.status?.conditions, 'ScalingActive')?.reason === 'SpikeMode';
-  if (r.mode === 'spike' && !wasSpike) deps.events.record(ref, 'Normal', 'SpikeModeEntered', r.reason);
-  if (r.mode !== 'spike' && wasSpike) deps.events.record(ref, 'Normal', 'SpikeModeLeft', r.reason);
-  const wasLimited = conditionOf(pool.status?.conditions, 'ScalingLimited')?.status === 'True';
-  if (limitedBy !== undefined && !wasLimited) deps.events.record(ref, 'Warning', 'ScalingLimited', `clamped to ${limitedBy}`);
+export interface ScalingChanges {
+  created: number;
+  deletedSurplus: number;
+  limitedBy: string | undefined;
 }
 
-export function recordMetrics(namespace: string, pool: string, classes: PodClasses, r: Recommendation): void {
-  poolDesiredReplicas.set({ namespace, pool }, r.desiredReplicas);
-  poolVelocity.set({ namespace, pool }, r.velocity);
-  poolAcceleration.set({ namespace, pool }, r.acceleration);
-  poolPods.set({ namespace, pool, state: 'ready' }, classes.ready.length);
-  poolPods.set({ namespace, pool, state: 'warming' }, classes.warming.length);
-  poolPods.set({ namespace, pool, state: 'reserved' }, classes.reserved.length);
+export function reportScalingEvents(pool: PodPool, r: Recommendation, changes: ScalingChanges, events: EventRecorder): void {
+  const ref = reference(pool);
+  if (changes.created > 0) events.record(ref, 'Normal', 'ScaledUp', `created ${changes.created} pods: ${r.reason}`);
+  if (changes.deletedSurplus > 0) events.record(ref, 'Normal', 'ScaledDown', `deleted ${changes.deletedSurplus} surplus pods: ${r.reason}`);
+  const wasSpike = conditionOf(pool.status?.conditions, 'ScalingActive')?.reason === 'SpikeMode';
+  if (r.mode === 'spike' && !wasSpike) events.record(ref, 'Normal', 'SpikeModeEntered', r.reason);
+  if (r.mode !== 'spike' && wasSpike) events.record(ref, 'Normal', 'SpikeModeLeft', r.reason);
+  const wasLimited = conditionOf(pool.status?.conditions, 'ScalingLimited')?.status === 'True';
+  if (changes.limitedBy !== undefined && !wasLimited) events.record(ref, 'Warning', 'ScalingLimited', `clamped to ${changes.limitedBy}`);
+}
+
+/** One Warning event per reason in this reconcile (PodCreateFailed, PodDeleteFailed, WebhookNotCalled, ...). */
+export function reportProblems(pool: PodPool, problems: readonly Problem[], events: EventRecorder): void {
+  const byReason = new Map<string, string[]>();
+  for (const problem of problems) byReason.set(problem.reason, [...(byReason.get(problem.reason) ?? []), problemDetail(problem)]);
+  for (const [reason, details] of byReason) events.record(reference(pool), 'Warning', reason, details.join('; '));
+}
+
+export function recordMetrics(namespace: string, poolName: string, classes: PodClasses, r: Recommendation): void {
+  const labels = { namespace, pool: poolName };
+  poolDesiredReplicas.set(labels, r.desiredReplicas);
+  poolVelocity.set(labels, r.velocity);
+  poolAcceleration.set(labels, r.acceleration);
+  poolPods.set({ ...labels, state: 'ready' }, classes.ready.length);
+  poolPods.set({ ...labels, state: 'warming' }, classes.warming.length);
+  poolPods.set({ ...labels, state: 'reserved' }, classes.reserved.length);
 }
 
 /** A deleted pool's series go with it, so dashboards do not show a ghost pool. */
-export function forgetMetrics(namespace: string, pool: string): void {
-  poolDesiredReplicas.remove({ namespace, pool });
-  poolVelocity.remove({ namespace, pool });
-  poolAcceleration.remove({ namespace, pool });
-  for (const state of ['ready', 'warming', 'reserved']) poolPods.remove({ namespace, pool, state });
-}
-
-/** One Warning event per kind of failure in this reconcile (PodCreateFailed, PodDeleteFailed, ...). */
-export function reportProblems(pool: PodPool, problems: readonly string[], deps: ReconcileDeps): void {
-  const byReason = new Map<string, string[]>();
-  for (const problem of problems) {
-    const { reason, detail } = splitProblem(problem);
-    byReason.set(reason, [...(byReason.get(reason) ?? []), detail]);
-  }
-  for (const [reason, details] of byReason) deps.events.record(reference(pool), 'Warning', reason, details.join('; '));
+export function forgetMetrics(namespace: string, poolName: string): void {
+  const labels = { namespace, pool: poolName };
+  poolDesiredReplicas.remove(labels);
+  poolVelocity.remove(labels);
+  poolAcceleration.remove(labels);
+  for (const state of ['ready', 'warming', 'reserved']) poolPods.remove({ ...labels, state });
 }

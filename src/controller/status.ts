@@ -7,7 +7,7 @@ import type { Recommendation } from '../scaling/recommend.js';
 import { encodeHistory, type ReservationHistory } from '../scaling/reservation-history.js';
 import { encodeProfile, type DemandProfile } from '../scaling/weekly-profile.js';
 import { setConditions, type ConditionInput } from './conditions.js';
-import { splitProblem } from './problems.js';
+import { describeProblems, type Problem } from './problems.js';
 
 export interface StatusFacts {
   pool: PodPool;
@@ -26,8 +26,9 @@ export interface StatusFacts {
   warmupSamples: readonly number[];
   profile: DemandProfile;
   lastScaleTime: string | undefined;
-  problems: string[];
-  nowIso: string;
+  /** This reconcile's failed writes, then its notices: the first one's reason names the Degraded condition. */
+  problems: readonly Problem[];
+  nowMs: number;
 }
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
@@ -61,7 +62,7 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
         }
       : { type: 'ScalingLimited', status: 'False', reason: 'WithinBounds', message: 'the wanted count is within [minPoolSize, maxPoolSize]' },
     facts.problems.length > 0
-      ? { type: 'Degraded', status: 'True', reason: splitProblem(facts.problems[0] ?? '').reason, message: facts.problems.join('; ') }
+      ? { type: 'Degraded', status: 'True', reason: facts.problems[0]?.reason ?? 'ReconcileFailed', message: describeProblems(facts.problems) }
       : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'no errors' },
   ];
 
@@ -83,7 +84,7 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
     ...(facts.observedUnmetReservations !== undefined ? { observedUnmetReservations: facts.observedUnmetReservations } : {}),
     ...(facts.lastScaleTime !== undefined ? { lastScaleTime: facts.lastScaleTime } : {}),
     observedGeneration: pool.metadata.generation,
-    conditions: setConditions(pool.status?.conditions, conditions, pool.metadata.generation, facts.nowIso),
+    conditions: setConditions(pool.status?.conditions, conditions, pool.metadata.generation, facts.nowMs),
   };
 }
 

@@ -5,20 +5,10 @@
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type KubernetesListObject, type V1Pod } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL } from '../api/labels.js';
 import type { PodPool } from '../api/schema.js';
+import { poolKey, type PoolKey } from '../api/pool-key.js';
 import type { Logger } from '../log.js';
 import { ResilientInformer } from './informer.js';
 import type { PodPoolReader } from './pool-reader.js';
-
-export type PoolKey = string;
-
-export function poolKey(namespace: string, name: string): PoolKey {
-  return `${namespace}/${name}`;
-}
-
-export function splitPoolKey(key: PoolKey): { namespace: string; name: string } {
-  const slash = key.indexOf('/');
-  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}
 
 type PodPoolObject = PodPool & { metadata: { name: string; namespace: string } };
 

@@ -5,17 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1ObjectReference } from '@kubernetes/client-node';
+import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 
 export type EventType = 'Normal' | 'Warning';
 
-export interface EventRecorder {
-  record(object: V1ObjectReference, type: EventType, reason: string, message: string): void;
-}
-
 const AGGREGATE_WINDOW_MS = 10 * 60 * 1000;
 
-export class KubeEventRecorder implements EventRecorder {
+export class KubeEventRecorder {
   private readonly api: CoreV1Api;
   private readonly recent = new Map<string, { name: string; count: number; firstMs: number; lastMs: number }>();
 
@@ -23,6 +20,7 @@ export class KubeEventRecorder implements EventRecorder {
     kubeConfig: KubeConfig,
     private readonly component: string,
     private readonly log: Logger,
+    private readonly clock: Clock = systemClock,
   ) {
     this.api = kubeConfig.makeApiClient(CoreV1Api);
   }
@@ -36,7 +34,7 @@ export class KubeEventRecorder implements EventRecorder {
   private async write(object: V1ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = object.namespace ?? 'default';
     const key = `${object.uid}/${type}/${reason}/${message}`;
-    const now = Date.now();
+    const now = this.clock.now();
     const seen = this.recent.get(key);
     if (seen !== undefined && now - seen.lastMs < AGGREGATE_WINDOW_MS) {
       seen.count += 1;

@@ -4,6 +4,7 @@
  * done); failures back off per key (5 ms doubling to 1000 s) under an overall token bucket
  * (10 per second, burst 100) — controller-runtime's defaults.
  */
+import { systemClock, type Clock } from '../clock.js';
 import { workQueueDepth } from '../metrics.js';
 import { exponentialBackoffMs } from './backoff.js';
 
@@ -12,29 +13,30 @@ export interface WorkQueueOptions {
   maxDelayMs?: number;
   ratePerSecond?: number;
   burst?: number;
-  now?: () => number;
+  clock?: Clock;
 }
 
-export class WorkQueue {
-  private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
-  private readonly processing = new Set<string>();
-  private readonly dirty = new Set<string>();
-  private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, { timer: NodeJS.Timeout; dueMs: number }>();
-  private readonly waiters: Array<(key: string | undefined) => void> = [];
+/** Keys are strings of one kind (the controller's are PoolKeys). */
+export class WorkQueue<Key extends string = string> {
+  private readonly queue: Key[] = [];
+  private readonly queued = new Set<Key>();
+  private readonly processing = new Set<Key>();
+  private readonly dirty = new Set<Key>();
+  private readonly failures = new Map<Key, number>();
+  private readonly timers = new Map<Key, { timer: NodeJS.Timeout; dueMs: number }>();
+  private readonly waiters: Array<(key: Key | undefined) => void> = [];
   private shuttingDown = false;
   private tokens: number;
   private lastRefillMs: number;
   private readonly options: Required<WorkQueueOptions>;
 
   constructor(options: WorkQueueOptions = {}) {
-    this.options = { baseDelayMs: 5, maxDelayMs: 1_000_000, ratePerSecond: 10, burst: 100, now: Date.now, ...options };
+    this.options = { baseDelayMs: 5, maxDelayMs: 1_000_000, ratePerSecond: 10, burst: 100, clock: systemClock, ...options };
     this.tokens = this.options.burst;
-    this.lastRefillMs = this.options.now();
+    this.lastRefillMs = this.options.clock.now();
   }
 
-  add(key: string): void {
+  add(key: Key): void {
     if (this.shuttingDown) return;
     if (this.processing.has(key)) {
       this.dirty.add(key);
@@ -54,11 +56,11 @@ export class WorkQueue {
   }
 
   /** Adds the key after `ms`; an earlier pending delayed add wins. */
-  addAfter(key: string, ms: number): void {
+  addAfter(key: Key, ms: number): void {
     if (this.shuttingDown) return;
     if (ms <= 0) return this.add(key);
     // As client-go's delaying queue: a key waits for the earliest of its requested times.
-    const dueMs = Date.now() + ms;
+    const dueMs = this.options.clock.now() + ms;
     const existing = this.timers.get(key);
     if (existing !== undefined) {
       if (existing.dueMs <= dueMs) return;
@@ -73,7 +75,7 @@ export class WorkQueue {
   }
 
   /** Re-queues a failed key after its per-key backoff or the overall rate limit, whichever is longer. */
-  addRateLimited(key: string): void {
+  addRateLimited(key: Key): void {
     const failures = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, failures);
     const perItem = exponentialBackoffMs(failures, this.options.baseDelayMs, this.options.maxDelayMs);
@@ -81,16 +83,16 @@ export class WorkQueue {
   }
 
   /** Clears a key's failure count after it succeeded. */
-  forget(key: string): void {
+  forget(key: Key): void {
     this.failures.delete(key);
   }
 
-  failuresOf(key: string): number {
+  failuresOf(key: Key): number {
     return this.failures.get(key) ?? 0;
   }
 
   /** Waits for the next key; undefined once the queue shuts down and is drained. */
-  get(): Promise<string | undefined> {
+  get(): Promise<Key | undefined> {
     const key = this.queue.shift();
     if (key !== undefined) {
       this.queued.delete(key);
@@ -102,7 +104,7 @@ export class WorkQueue {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  done(key: string): void {
+  done(key: Key): void {
     this.processing.delete(key);
     if (this.dirty.delete(key)) this.add(key);
     if (this.shuttingDown && this.processing.size === 0) this.releaseWaiters();
@@ -135,7 +137,7 @@ export class WorkQueue {
 
   /** Milliseconds until a token of the overall bucket is free (0 when one is free now). */
   private takeToken(): number {
-    const now = this.options.now();
+    const now = this.options.clock.now();
     this.tokens = Math.min(this.options.burst, this.tokens + ((now - this.lastRefillMs) / 1000) * this.options.ratePerSecond);
     this.lastRefillMs = now;
     this.tokens -= 1;

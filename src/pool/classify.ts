@@ -40,10 +40,3 @@ export function classifyPods(pods: readonly PodView[], currentTemplateHash: stri
   }
   return classes;
 }
-
-/** The state label a pod should carry for its class (reserved pods keep theirs). */
-export function stateLabelFor(podClass: PodClass): 'warming' | 'ready' | undefined {
-  if (podClass === 'ready') return 'ready';
-  if (podClass === 'warming') return 'warming';
-  return undefined;
-}

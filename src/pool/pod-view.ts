@@ -2,7 +2,7 @@
  * The few facts about a pod that pool logic needs, read from a Kubernetes Pod object.
  * Keeping the pure core on this small shape lets tests and the simulator build pods cheaply.
  */
-import { POOL_LABEL, RESERVED_AT_ANNOTATION, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../api/labels.js';
+import { RESERVED_AT_ANNOTATION } from '../api/labels.js';
 
 export interface PodView {
   name: string;
@@ -52,12 +52,6 @@ export function podView(pod: PodLike): PodView {
   };
 }
 
-export function poolOf(pod: PodView): string | undefined {
-  return pod.labels[POOL_LABEL];
-}
-
 export function reservedAtMs(pod: PodView): number | undefined {
   return toMs(pod.annotations[RESERVED_AT_ANNOTATION]);
 }
-
-export { POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL };

@@ -9,26 +9,26 @@ export interface NewReservations {
   /** reserved-at times of reservations not counted yet. */
   times: number[];
   /** Reserved pods with no (valid) reserved-at annotation: reserved by hand; stamp them now. */
-  unstamped: PodView[];
+  missingReservedAt: PodView[];
   /** The new watermark. */
   newestMs: number | undefined;
 }
 
 export function newReservations(reserved: readonly PodView[], countedUntilMs: number | undefined): NewReservations {
   const times: number[] = [];
-  const unstamped: PodView[] = [];
+  const missingReservedAt: PodView[] = [];
   let newestMs = countedUntilMs;
   for (const pod of reserved) {
     const at = reservedAtMs(pod);
     if (at === undefined) {
-      unstamped.push(pod);
+      missingReservedAt.push(pod);
       continue;
     }
     if (countedUntilMs !== undefined && at <= countedUntilMs) continue;
     times.push(at);
     if (newestMs === undefined || at > newestMs) newestMs = at;
   }
-  return { times: times.sort((a, b) => a - b), unstamped, newestMs };
+  return { times: times.sort((a, b) => a - b), missingReservedAt, newestMs };
 }
 
 /** Exponentially weighted warm-up estimate: recent pods count most, one slow pod moves it little. */

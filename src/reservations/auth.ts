@@ -10,6 +10,7 @@ import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig, type V1Subjec
 import { API_GROUP, PLURAL } from '../api/labels.js';
 import { errorMessage, PodpoolError } from '../errors.js';
 import { ExpiringCache } from './expiring-cache.js';
+import type { Clock } from '../clock.js';
 
 export const RESERVATIONS_SUBRESOURCE = 'reservations';
 
@@ -47,7 +48,7 @@ export interface KubeAuthenticatorOptions {
   maxCacheEntries?: number;
   /** Audiences the token must be valid for; unset: the API server's own. */
   audiences?: string[];
-  now?: () => number;
+  clock?: Clock;
 }
 
 export const DEFAULT_AUTH_CACHE_TTL_MS = 10_000;
@@ -77,8 +78,8 @@ export class KubeAuthenticator implements Authenticator {
   ) {
     const ttl = options.cacheTtlMs ?? DEFAULT_AUTH_CACHE_TTL_MS;
     const max = options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
-    this.identities = new ExpiringCache(ttl, max, options.now);
-    this.permissions = new ExpiringCache(ttl, max, options.now);
+    this.identities = new ExpiringCache(ttl, max, options.clock);
+    this.permissions = new ExpiringCache(ttl, max, options.clock);
     this.audiences = options.audiences;
   }
 

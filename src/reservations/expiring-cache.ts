@@ -2,19 +2,21 @@
  * A small map whose entries live `ttlMs` and whose size is bounded (oldest insertion evicted
  * first). It holds promises, so concurrent requests with the same token share one review.
  */
+import { systemClock, type Clock } from '../clock.js';
+
 export class ExpiringCache<V> {
   private readonly entries = new Map<string, { value: V; expiresMs: number }>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.expiresMs <= this.now()) {
+    if (entry.expiresMs <= this.clock.now()) {
       this.entries.delete(key);
       return undefined;
     }
@@ -27,7 +29,7 @@ export class ExpiringCache<V> {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { value, expiresMs: this.now() + this.ttlMs });
+    this.entries.set(key, { value, expiresMs: this.clock.now() + this.ttlMs });
   }
 
   delete(key: string): void {

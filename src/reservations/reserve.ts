@@ -8,6 +8,7 @@ import { RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTAT
 import type { PodClaims } from './claims.js';
 import { podKeyOf, type ReservationPodSource } from './pod-source.js';
 import { isReservable } from './reservation.js';
+import type { Clock } from '../clock.js';
 
 export interface ReservationWrite {
   namespace: string;
@@ -72,7 +73,7 @@ export interface ReserveContext {
   writer: ReservationPodWriter;
   claims: PodClaims;
   maxConflicts: number;
-  now: () => number;
+  clock: Clock;
   random: () => number;
 }
 
@@ -99,14 +100,14 @@ export function reservableCandidates(
 export async function reserveReadyPod(context: ReserveContext, request: ReserveRequest, tried: Set<string>): Promise<ReserveAttempt> {
   let conflicts = 0;
   for (;;) {
-    const candidates = reservableCandidates(context.source.podsOf(request.namespace, request.pool), context.claims, tried, context.now());
+    const candidates = reservableCandidates(context.source.podsOf(request.namespace, request.pool), context.claims, tried, context.clock.now());
     if (candidates.length === 0) return { kind: 'no-ready-pod', conflicts };
     // A random pick spreads concurrent callers (also on other replicas) over the ready pods.
     const pod = candidates[Math.floor(context.random() * candidates.length)] ?? candidates[0]!;
     const podName = pod.metadata!.name!;
     const resourceVersion = pod.metadata!.resourceVersion!;
     const podKey = podKeyOf(request.namespace, podName);
-    const nowMs = context.now();
+    const nowMs = context.clock.now();
     context.claims.claim(podKey, resourceVersion, nowMs);
     let result: ReservationWriteResult;
     try {

@@ -18,6 +18,7 @@ import { parseObjectName, parseReserveBody, parseWait } from './request-body.js'
 import type { ReservationPodWriter } from './reserve.js';
 import { ReservationService, type ReservationOptions } from './service.js';
 import type { UnmetDemandRecorder } from './unmet-demand.js';
+import type { Clock } from '../clock.js';
 
 export const RESERVATIONS_PATH = '/api/v1/namespaces/:namespace/podpools/:name/reservations';
 export const DEFAULT_BODY_LIMIT = '8kb';
@@ -32,7 +33,7 @@ export interface ReservationsRouterDeps {
   unmetDemand?: UnmetDemandRecorder | undefined;
   log?: Logger;
   options?: Partial<ReservationOptions & { bodyLimit: string }>;
-  now?: () => number;
+  clock?: Clock;
   random?: () => number;
 }
 

@@ -4,16 +4,18 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { POOL_LABEL } from '../api/labels.js';
+import { poolKey, type PoolKey } from '../api/pool-key.js';
 import { PodpoolError } from '../errors.js';
 import { reservationConflictsTotal, reservationDuration, reservationsTotal } from '../metrics.js';
 import { PodClaims } from './claims.js';
 import { ReservationUnavailableError } from './errors.js';
-import { podKeyOf, poolKeyOf, type ReservationPodSource } from './pod-source.js';
+import { podKeyOf, type ReservationPodSource } from './pod-source.js';
 import { authorizeRelease, type Releaser } from './release-authorization.js';
 import { isReservable, isReserved, reservationOf, type Reservation } from './reservation.js';
 import { reservableCandidates, reserveReadyPod, type ReservationPodWriter, type ReserveContext, type ReserveRequest } from './reserve.js';
 import type { UnmetDemandRecorder } from './unmet-demand.js';
 import { ReadyPodWaiters } from './waiters.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface ReservationOptions {
   /** Lost resourceVersion races one request accepts before answering 503. */
@@ -32,7 +34,7 @@ export interface ReservationServiceDeps {
   options?: Partial<ReservationOptions>;
   /** Told of every request that finds no ready pod, so the controller sees the demand. */
   unmetDemand?: Pick<UnmetDemandRecorder, 'record'> | undefined;
-  now?: () => number;
+  clock?: Clock;
   random?: () => number;
 }
 
@@ -45,7 +47,7 @@ export class ReservationService {
   private readonly claims = new PodClaims();
   private readonly waiters = new ReadyPodWaiters();
   private readonly context: ReserveContext;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly unmetDemand: Pick<UnmetDemandRecorder, 'record'> | undefined;
 
   constructor(deps: ReservationServiceDeps) {
@@ -53,13 +55,13 @@ export class ReservationService {
     this.unmetDemand = deps.unmetDemand;
     this.writer = deps.writer;
     this.options = { ...DEFAULT_RESERVATION_OPTIONS, ...deps.options };
-    this.now = deps.now ?? Date.now;
+    this.clock = deps.clock ?? systemClock;
     this.context = {
       source: deps.source,
       writer: deps.writer,
       claims: this.claims,
       maxConflicts: this.options.maxConflicts,
-      now: this.now,
+      clock: this.clock,
       random: deps.random ?? Math.random,
     };
     deps.source.onChange((key, change) => this.onPoolChange(key, change.pod, change.previousPod));
@@ -76,19 +78,19 @@ export class ReservationService {
   }
 
   async reserve(request: ReserveRequest, waitMs: number, signal?: AbortSignal): Promise<{ reservation: Reservation; outcome: ReservationOutcome }> {
-    const startMs = this.now();
+    const startMs = this.clock.now();
     const labels = { namespace: request.namespace, pool: request.pool };
     try {
       const { pod, waited } = await this.reserveOrWait(request, startMs + waitMs, signal);
       const outcome: ReservationOutcome = waited ? 'cold' : 'warm';
       reservationsTotal.inc({ ...labels, outcome });
-      reservationDuration.observe({ outcome }, (this.now() - startMs) / 1000);
+      reservationDuration.observe({ outcome }, (this.clock.now() - startMs) / 1000);
       return { reservation: reservationOf(pod), outcome };
     } catch (error) {
       // A vanished pool is the caller's 404, not a failed reservation of a known pool.
       if (!(error instanceof PodpoolError && error.code === 'NotFound')) {
         reservationsTotal.inc({ ...labels, outcome: 'failed' });
-        reservationDuration.observe({ outcome: 'failed' }, (this.now() - startMs) / 1000);
+        reservationDuration.observe({ outcome: 'failed' }, (this.clock.now() - startMs) / 1000);
       }
       throw error;
     }
@@ -118,9 +120,9 @@ export class ReservationService {
   }
 
   private async reserveOrWait(request: ReserveRequest, deadlineMs: number, signal?: AbortSignal): Promise<{ pod: V1Pod; waited: boolean }> {
-    const key = poolKeyOf(request.namespace, request.pool);
+    const key = poolKey(request.namespace, request.pool);
     const tried = new Set<string>();
-    const willWait = deadlineMs > this.now();
+    const willWait = deadlineMs > this.clock.now();
     let waited = false;
     for (;;) {
       this.requirePool(request.namespace, request.pool);
@@ -132,10 +134,10 @@ export class ReservationService {
       if (attempt.kind === 'contention') {
         throw new ReservationUnavailableError(`lost ${attempt.conflicts} races for ready pods of ${key}; retry`, 1);
       }
-      const outcome = await this.waiters.wait(key, deadlineMs - this.now(), {
+      const outcome = await this.waiters.wait(key, deadlineMs - this.clock.now(), {
         front: waited,
         signal,
-        readyNow: () => reservableCandidates(this.source.podsOf(request.namespace, request.pool), this.claims, tried, this.now()).length > 0,
+        readyNow: () => reservableCandidates(this.source.podsOf(request.namespace, request.pool), this.claims, tried, this.clock.now()).length > 0,
       });
       if (outcome === 'aborted') throw new PodpoolError('Unavailable', 'the client went away while waiting for a ready pod');
       if (outcome === 'timeout') {
@@ -146,7 +148,7 @@ export class ReservationService {
     }
   }
 
-  private onPoolChange(key: string, pod: V1Pod | undefined, previousPod: V1Pod | undefined): void {
+  private onPoolChange(key: PoolKey, pod: V1Pod | undefined, previousPod: V1Pod | undefined): void {
     const current = pod ?? previousPod;
     const namespace = current?.metadata?.namespace;
     const name = current?.metadata?.name;

@@ -8,7 +8,8 @@
  */
 import { exponentialBackoffMs } from '../kube/backoff.js';
 import { logger as defaultLogger, type Logger } from '../log.js';
-import { poolKeyOf } from './pod-source.js';
+import { poolKey, type PoolKey } from '../api/pool-key.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export const UNMET_DEDUPE_MS = 300_000;
 const MAX_REMEMBERED_CALLERS = 100_000;
@@ -31,16 +32,16 @@ interface PoolPending {
 
 export interface UnmetDemandOptions {
   dedupeMs?: number;
-  now?: () => number;
+  clock?: Clock;
   log?: Logger;
 }
 
 export class UnmetDemandRecorder {
-  private readonly pending = new Map<string, PoolPending>();
+  private readonly pending = new Map<PoolKey, PoolPending>();
   /** pool key + user -> when the user may count again. */
   private readonly counted = new Map<string, number>();
   private readonly dedupeMs: number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly log: Logger;
   private closed = false;
   private readonly idle = new Set<() => void>();
@@ -50,16 +51,16 @@ export class UnmetDemandRecorder {
     options: UnmetDemandOptions = {},
   ) {
     this.dedupeMs = options.dedupeMs ?? UNMET_DEDUPE_MS;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.log = options.log ?? defaultLogger.child({ role: 'reservations' });
   }
 
   /** Notes that `user` found no ready pod in the pool; true when it counted (not a repeat). */
   record(namespace: string, pool: string, user: string): boolean {
     if (this.closed) return false;
-    const key = poolKeyOf(namespace, pool);
+    const key = poolKey(namespace, pool);
     const callerKey = `${key}\u0000${user}`;
-    const nowMs = this.now();
+    const nowMs = this.clock.now();
     const until = this.counted.get(callerKey);
     if (until !== undefined && until > nowMs) return false;
     this.forgetExpired(nowMs);
@@ -94,7 +95,7 @@ export class UnmetDemandRecorder {
     this.notifyIdle();
   }
 
-  private async flush(key: string, entry: PoolPending): Promise<void> {
+  private async flush(key: PoolKey, entry: PoolPending): Promise<void> {
     entry.timer = undefined;
     if (this.closed || entry.count === 0) return;
     const count = entry.count;

@@ -3,6 +3,8 @@
  * A wake-up hands the head of the queue a chance to reserve; a waiter that then loses the pod
  * (to another replica, say) queues again at the front, keeping its place.
  */
+import type { PoolKey } from '../api/pool-key.js';
+
 export type WaitOutcome = 'woken' | 'timeout' | 'aborted';
 
 export interface WaitOptions {
@@ -21,9 +23,9 @@ interface Waiter {
 }
 
 export class ReadyPodWaiters {
-  private readonly queues = new Map<string, Waiter[]>();
+  private readonly queues = new Map<PoolKey, Waiter[]>();
 
-  wait(key: string, timeoutMs: number, options: WaitOptions = {}): Promise<WaitOutcome> {
+  wait(key: PoolKey, timeoutMs: number, options: WaitOptions = {}): Promise<WaitOutcome> {
     if (options.signal?.aborted) return Promise.resolve('aborted');
     if (timeoutMs <= 0) return Promise.resolve('timeout');
     return new Promise<WaitOutcome>((resolve) => {
@@ -47,18 +49,18 @@ export class ReadyPodWaiters {
   }
 
   /** Wakes the longest-waiting request of the pool; false when nobody waits. */
-  wakeOne(key: string): boolean {
+  wakeOne(key: PoolKey): boolean {
     const head = this.queues.get(key)?.[0];
     if (head === undefined) return false;
     head.settle('woken');
     return true;
   }
 
-  waiting(key: string): number {
+  waiting(key: PoolKey): number {
     return this.queues.get(key)?.length ?? 0;
   }
 
-  private remove(key: string, waiter: Waiter): void {
+  private remove(key: PoolKey, waiter: Waiter): void {
     const queue = this.queues.get(key);
     if (queue === undefined) return;
     const index = queue.indexOf(waiter);

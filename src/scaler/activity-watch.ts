@@ -4,8 +4,9 @@
  * change (coalesced to once per event-loop turn, since one pool update arrives as a burst of pod
  * events) and on a timer, because windows and reservation rates move with time alone.
  */
+import { poolKey, type PoolKey } from '../api/pool-key.js';
 import { activityPush, activityStateOf, type ActivityState } from './activity.js';
-import { poolKey, type PoolRef } from './pool-ref.js';
+import type { PoolRef } from './pool-ref.js';
 import type { ScalerAnswer, ScalerService } from './service.js';
 
 export const DEFAULT_ACTIVITY_INTERVAL_MS = 5_000;
@@ -29,16 +30,16 @@ interface WatchedPool {
 
 /** Where pool change events come from (the informer cache's onChange fits). */
 export interface PoolChangeSource {
-  onChange(listener: (key: string) => void): void;
+  onChange(listener: (key: PoolKey) => void): void;
 }
 
 export class PoolActivityWatch {
-  private readonly pools = new Map<string, WatchedPool>();
-  private readonly pending = new Set<string>();
+  private readonly pools = new Map<PoolKey, WatchedPool>();
+  private readonly pending = new Set<PoolKey>();
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   /** Pools whose `true` push waits for the controller's status write (see ScalerAnswer.published). */
-  private readonly held = new Map<string, NodeJS.Timeout>();
+  private readonly held = new Map<PoolKey, NodeJS.Timeout>();
   private closed = false;
 
   constructor(
@@ -54,7 +55,7 @@ export class PoolActivityWatch {
   subscribe(ref: PoolRef, subscriber: ActivitySubscriber): () => void {
     if (this.closed) throw new Error('the activity watch is closed');
     const current = activityStateOf(this.service.answer(ref));
-    const key = poolKey(ref);
+    const key = poolKey(ref.namespace, ref.name);
     let pool = this.pools.get(key);
     if (pool === undefined) this.pools.set(key, (pool = { ref, last: undefined, subscribers: new Set() }));
     // Existing subscribers hear about a change this evaluation found before the newcomer joins.
@@ -66,7 +67,7 @@ export class PoolActivityWatch {
   }
 
   /** Re-evaluates the pool's subscribers soon; cheap to call for every cache event. */
-  notifyPoolChanged(key: string): void {
+  notifyPoolChanged(key: PoolKey): void {
     if (!this.pools.has(key)) return;
     this.pending.add(key);
     if (this.flushScheduled) return;
@@ -106,7 +107,7 @@ export class PoolActivityWatch {
     for (const subscriber of subscribers) subscriber.end();
   }
 
-  private evaluate(key: string, graceOver = false): void {
+  private evaluate(key: PoolKey, graceOver = false): void {
     const pool = this.pools.get(key);
     if (pool === undefined) return;
     let answer: ScalerAnswer;
@@ -131,7 +132,7 @@ export class PoolActivityWatch {
     this.deliver(pool, current);
   }
 
-  private hold(key: string): void {
+  private hold(key: PoolKey): void {
     if (this.held.has(key)) return;
     const timer = setTimeout(() => {
       this.held.delete(key);
@@ -141,7 +142,7 @@ export class PoolActivityWatch {
     this.held.set(key, timer);
   }
 
-  private release(key: string): void {
+  private release(key: PoolKey): void {
     clearTimeout(this.held.get(key));
     this.held.delete(key);
   }
@@ -153,7 +154,7 @@ export class PoolActivityWatch {
     for (const subscriber of pool.subscribers) subscriber.push(message);
   }
 
-  private unsubscribe(key: string, subscriber: ActivitySubscriber): void {
+  private unsubscribe(key: PoolKey, subscriber: ActivitySubscriber): void {
     const pool = this.pools.get(key);
     if (pool === undefined || !pool.subscribers.delete(subscriber)) return;
     if (pool.subscribers.size === 0) {

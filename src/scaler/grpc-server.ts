@@ -4,6 +4,7 @@
  * reconnects to another replica) before the server stops.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { PoolKey } from '../api/pool-key.js';
 import type { Logger } from '../log.js';
 import { DEFAULT_ACTIVITY_INTERVAL_MS, PoolActivityWatch, type PoolChangeSource } from './activity-watch.js';
 import { externalScalerHandlers } from './grpc-handlers.js';
@@ -56,7 +57,7 @@ export class ScalerGrpcServer {
   }
 
   /** Re-evaluates the streams watching this pool (key `namespace/name`, as the informer cache emits it). */
-  notifyPoolChanged(key: string): void {
+  notifyPoolChanged(key: PoolKey): void {
     this.watch.notifyPoolChanged(key);
   }
 
@@ -97,7 +98,7 @@ export interface StartScalerGrpcOptions extends ScalerServerOptions {
 
 export interface RunningScalerGrpcServer {
   port: number;
-  notifyPoolChanged(key: string): void;
+  notifyPoolChanged(key: PoolKey): void;
   openStreamCount(): number;
   stop(): Promise<void>;
 }

@@ -75,5 +75,3 @@ export function scalerHttpRouter(service: ScalerService, options: ScalerHttpOpti
   router.use('/scaler', jsonErrorHandler({ log, onAnswer: countAnswer }));
   return router;
 }
-
-export const createScalerHttpRouter = scalerHttpRouter;

@@ -46,11 +46,6 @@ export function poolRefFromPath(namespace: string, name: string): PoolRef {
   return validated(namespace, name, { namespace: 'namespace', name: 'podpool name' });
 }
 
-/** The informer cache's key for a pool, as its change events carry it. */
-export function poolKey(ref: PoolRef): string {
-  return `${ref.namespace}/${ref.name}`;
-}
-
 /** Stable per pool, so the HPA KEDA builds keeps tracking the same external metric. */
 export function metricNameFor(ref: PoolRef): string {
   return `podpool-${ref.namespace}-${ref.name}`;

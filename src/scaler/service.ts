@@ -3,7 +3,9 @@
  * from the informer cache and answers with the engine call the controller makes
  * (recommendForPool), so KEDA, `kubectl get pp` and the controller agree on the number.
  */
+import { poolKey, type PoolKey } from '../api/pool-key.js';
 import type { PodPool } from '../api/schema.js';
+import { systemClock, type Clock } from '../clock.js';
 import { PodpoolError } from '../errors.js';
 import type { PodPoolReader } from '../kube/pool-reader.js';
 import { scalerEngineEvaluationsTotal } from '../metrics.js';
@@ -47,24 +49,23 @@ interface CachedAnswer {
 }
 
 export interface ScalerServiceOptions {
-  /** The clock, injected so tests and the benchmark get deterministic answers. */
-  now?: () => number;
+  /** Injected so tests and the benchmark get deterministic answers. */
+  clock?: Clock;
   answerTtlMs?: number;
 }
 
 export class ScalerService {
-  readonly now: () => number;
+  private readonly clock: Clock;
   private readonly answerTtlMs: number;
-  private readonly answers = new Map<string, CachedAnswer>();
+  private readonly answers = new Map<PoolKey, CachedAnswer>();
   private lastSweep = 0;
 
   constructor(
     private readonly pools: PodPoolReader,
-    options: ScalerServiceOptions | (() => number) = {},
+    options: ScalerServiceOptions = {},
   ) {
-    const settings = typeof options === 'function' ? { now: options } : options;
-    this.now = settings.now ?? Date.now;
-    this.answerTtlMs = settings.answerTtlMs ?? DEFAULT_ANSWER_TTL_MS;
+    this.clock = options.clock ?? systemClock;
+    this.answerTtlMs = options.answerTtlMs ?? DEFAULT_ANSWER_TTL_MS;
   }
 
   private pool(ref: PoolRef): PodPool {
@@ -83,8 +84,8 @@ export class ScalerService {
 
   answer(ref: PoolRef): ScalerAnswer {
     const pool = this.pool(ref);
-    const now = this.now();
-    const key = `${ref.namespace}/${ref.name}`;
+    const now = this.clock.now();
+    const key = poolKey(ref.namespace, ref.name);
     const cached = this.answers.get(key);
     if (cached !== undefined && cached.pool === pool && now >= cached.at && now - cached.at < this.answerTtlMs) return cached.answer;
     const recommendation = recommendForPool(pool, now);
@@ -107,8 +108,4 @@ export class ScalerService {
     this.lastSweep = now;
     for (const [key, cached] of this.answers) if (now - cached.at >= this.answerTtlMs || now < cached.at) this.answers.delete(key);
   }
-}
-
-export function createScalerService(pools: PodPoolReader, options: ScalerServiceOptions = {}): ScalerService {
-  return new ScalerService(pools, options);
 }

@@ -68,3 +68,9 @@ export function describeSweep(result: SweepResult, podpool: PolicyReport): strin
       : `to reach podpool's cold rate of ${formatPercent(podpool.coldRate)} it needs ${cheapest.unreservedPodMinutes} idle pod-min${ratio} (${result.knobName} ${cheapest.knob})`;
   return `${result.policy}: ${atCost}; ${atColdRate}.`;
 }
+
+/** podpool's own curve: its cold rate and cost at each availability target. */
+export function describeCurve(result: SweepResult): string {
+  const points = result.points.map((point) => `${result.knobName} ${point.knob}: ${formatPercent(point.coldRate)} cold, ${point.unreservedPodMinutes} idle pod-min`);
+  return `${result.policy}: ${points.join('; ')}.`;
+}

@@ -23,6 +23,7 @@
  *   podTemplate labels; no patch when they are already right.
  */
 import { API_GROUP, KIND, POOL_LABEL, STATE_LABEL } from '../api/labels.js';
+import { poolKey, type PoolKey } from '../api/pool-key.js';
 import type { PodPoolReader } from '../kube/pool-reader.js';
 import { excerpt } from '../log.js';
 import { isValidObjectName } from '../api/object-names.js';
@@ -37,8 +38,8 @@ export interface AdmissionDecision {
   reason: string;
   patch?: JsonPatchOperation[];
   warnings?: string[];
-  /** namespace/name of the pool the pod names, when it names one. */
-  pool?: string;
+  /** The pool the pod names, when it names one. */
+  poolKey?: PoolKey;
   /** Set on a denial for a pool the cache does not hold: only the API server can confirm it. */
   unknownPool?: { namespace: string; name: string };
 }
@@ -88,29 +89,29 @@ export function decideAdmission(request: AdmissionRequest, pools: PodPoolReader)
   }
 
   const namespace = request.namespace ?? '';
-  const pool = `${namespace}/${poolName.name}`;
+  const key = poolKey(namespace, poolName.name);
   const claimedState = pod.metadata?.labels?.[STATE_LABEL];
   if (claimedState === 'reserved') {
     return {
       outcome: 'denied',
-      pool,
+      poolKey: key,
       reason: `pod ${podDescription(request)} cannot be created with ${STATE_LABEL}=reserved: pool pods start ${INITIAL_STATE}; reserve a ready pod through the podpool reservation API`,
     };
   }
   if (!pools.hasSynced()) {
     return {
       outcome: 'allowed',
-      pool,
+      poolKey: key,
       reason: 'the PodPool cache has not synced yet',
-      warnings: [`podpool webhook: PodPool ${pool} not checked and labels not stamped (cache still syncing); the podpool controller will label the pod`],
+      warnings: [`podpool webhook: PodPool ${key} not checked and labels not stamped (cache still syncing); the podpool controller will label the pod`],
     };
   }
   const found = pools.getPool(namespace, poolName.name);
   if (found === undefined) {
     return {
       outcome: 'denied',
-      pool,
-      reason: `PodPool ${pool} does not exist: create the pool first, or remove the ${POOL_LABEL} label from pod ${podDescription(request)}`,
+      poolKey: key,
+      reason: `PodPool ${key} does not exist: create the pool first, or remove the ${POOL_LABEL} label from pod ${podDescription(request)}`,
       unknownPool: { namespace, name: poolName.name },
     };
   }
@@ -119,8 +120,8 @@ export function decideAdmission(request: AdmissionRequest, pools: PodPoolReader)
     claimedState !== undefined && claimedState !== INITIAL_STATE
       ? [`podpool webhook: ${STATE_LABEL}=${excerpt(claimedState)} replaced by ${INITIAL_STATE}; a new pod is not ready yet`]
       : undefined;
-  if (patch.length === 0) return { outcome: 'allowed', pool, reason: 'labels already stamped' };
-  return { outcome: 'patched', pool, reason: `stamped ${patch.length} label operation(s)`, patch, ...(warnings ? { warnings } : {}) };
+  if (patch.length === 0) return { outcome: 'allowed', poolKey: key, reason: 'labels already stamped' };
+  return { outcome: 'patched', poolKey: key, reason: `stamped ${patch.length} label operation(s)`, patch, ...(warnings ? { warnings } : {}) };
 }
 
 /** The response for `decision`, echoing the request uid as the API server requires. */

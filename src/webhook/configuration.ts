@@ -2,8 +2,10 @@
  * The MutatingWebhookConfiguration that routes pool pod creations to the webhook, built in code so
  * the Helm chart, the integration tests and the operator register the webhook the same way.
  */
-import type { V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
+import type { AdmissionregistrationV1Api, V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
 import { API_GROUP, KIND, POOL_LABEL } from '../api/labels.js';
+import { PodpoolError } from '../errors.js';
+import { apiStatus } from '../kube/api-status.js';
 
 /** The one path the webhook serves. */
 export const MUTATE_POD_PATH = '/mutate-v1-pod';
@@ -80,4 +82,34 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): V1Mu
       },
     ],
   };
+}
+
+const MAX_APPLY_ATTEMPTS = 3;
+
+/**
+ * Creates the configuration, or replaces an existing one (with its resourceVersion, re-reading
+ * on conflict). For url-registered webhooks in tests and for operators that own their config;
+ * a Helm-installed configuration only needs patchCaBundle.
+ */
+export async function applyWebhookConfiguration(admission: AdmissionregistrationV1Api, configuration: V1MutatingWebhookConfiguration): Promise<void> {
+  const name = configuration.metadata?.name;
+  if (!name) throw new PodpoolError('InvalidArgument', 'the MutatingWebhookConfiguration needs metadata.name');
+  for (let attempt = 1; attempt <= MAX_APPLY_ATTEMPTS; attempt += 1) {
+    try {
+      await admission.createMutatingWebhookConfiguration({ body: configuration });
+      return;
+    } catch (error) {
+      if (apiStatus(error) !== 409) throw error;
+    }
+    try {
+      const existing = await admission.readMutatingWebhookConfiguration({ name });
+      const body = { ...configuration, metadata: { ...configuration.metadata, resourceVersion: existing.metadata?.resourceVersion } };
+      await admission.replaceMutatingWebhookConfiguration({ name, body });
+      return;
+    } catch (error) {
+      // 404: deleted between our create and read; 409: changed between read and replace. Start over.
+      if (apiStatus(error) !== 404 && apiStatus(error) !== 409) throw error;
+    }
+  }
+  throw new PodpoolError('Conflict', `MutatingWebhookConfiguration ${name} kept changing under us (${MAX_APPLY_ATTEMPTS} attempts)`);
 }

@@ -30,9 +30,9 @@ export async function confirmAdmission(request: AdmissionRequest, pools: PodPool
   } catch (error) {
     return {
       outcome: 'allowed',
-      pool: decision.pool,
-      reason: `PodPool ${decision.pool} is not in the cache and the API server could not confirm it (${errorMessage(error)}); admitted unstamped`,
-      warnings: [`podpool webhook: PodPool ${decision.pool} could not be checked and labels were not stamped; the podpool controller will label the pod if the pool exists`],
+      poolKey: decision.poolKey,
+      reason: `PodPool ${decision.poolKey} is not in the cache and the API server could not confirm it (${errorMessage(error)}); admitted unstamped`,
+      warnings: [`podpool webhook: PodPool ${decision.poolKey} could not be checked and labels were not stamped; the podpool controller will label the pod if the pool exists`],
     };
   }
   if (found === undefined) return decision;

@@ -84,7 +84,7 @@ export function webhookRouter(options: WebhookRouteOptions): Router {
       }
       const decision = await confirmAdmission(request, options.pools, options.livePools);
       const response = admissionResponse(request.uid, decision);
-      const fields = { uid: request.uid, pool: decision.pool, outcome: decision.outcome, reason: decision.reason, dryRun: request.dryRun };
+      const fields = { uid: request.uid, pool: decision.poolKey, outcome: decision.outcome, reason: decision.reason, dryRun: request.dryRun };
       if (decision.outcome === 'denied') log.info(fields, 'denied pod');
       else if (decision.warnings !== undefined) log.info(fields, 'admitted pod with a warning');
       else log.debug(fields, 'admitted pod');

@@ -103,24 +103,24 @@ const OPERATOR_PERMISSIONS: Permission[] = [
     group: 'podpool.dev',
     resource: 'podpools/status',
     verb: 'patch',
-    usedBy: 'controller status (src/controller/pool-writer.ts writeStatus); unmet reservations (src/reservations/kube-unmet-demand-writer.ts)',
+    usedBy: 'controller status (src/controller/kube-pool-writer.ts writeStatus); unmet reservations (src/reservations/kube-unmet-demand-writer.ts)',
   },
   { scope: 'cluster', group: '', resource: 'pods', verb: 'list', usedBy: 'ClusterCache informer of pool pods (src/kube/cache.ts)' },
   { scope: 'cluster', group: '', resource: 'pods', verb: 'watch', usedBy: 'ClusterCache informer of pool pods (src/kube/cache.ts)' },
-  { scope: 'cluster', group: '', resource: 'pods', verb: 'create', usedBy: 'controller scale-up (src/controller/pool-writer.ts createPod)' },
+  { scope: 'cluster', group: '', resource: 'pods', verb: 'create', usedBy: 'controller scale-up (src/controller/kube-pool-writer.ts createPod)' },
   {
     scope: 'cluster',
     group: '',
     resource: 'pods',
     verb: 'patch',
-    usedBy: 'controller relabels (pool-writer.ts patchPodMetadata); reservation (src/reservations/kube-pod-writer.ts reserve)',
+    usedBy: 'controller relabels (kube-pool-writer.ts patchPodMetadata); reservation (src/reservations/kube-pod-writer.ts reserve)',
   },
   {
     scope: 'cluster',
     group: '',
     resource: 'pods',
     verb: 'delete',
-    usedBy: 'controller scale-down and expiry (pool-writer.ts deletePod); reservation release (kube-pod-writer.ts delete)',
+    usedBy: 'controller scale-down and expiry (kube-pool-writer.ts deletePod); reservation release (kube-pod-writer.ts delete)',
   },
   {
     scope: 'cluster',
@@ -146,7 +146,7 @@ const OPERATOR_PERMISSIONS: Permission[] = [
     verb: 'get',
     name: 'webhookConfiguration',
     selfManagedTls: true,
-    usedBy: 'caBundle check (src/webhook/cert-store.ts patchCaBundle)',
+    usedBy: 'caBundle check (src/tls/secret-store.ts patchCaBundle)',
   },
   {
     scope: 'cluster',
@@ -155,7 +155,7 @@ const OPERATOR_PERMISSIONS: Permission[] = [
     verb: 'patch',
     name: 'webhookConfiguration',
     selfManagedTls: true,
-    usedBy: 'caBundle update, a guarded JSON patch (src/webhook/cert-store.ts patchCaBundle)',
+    usedBy: 'caBundle update, a guarded JSON patch (src/tls/secret-store.ts patchCaBundle)',
   },
   { scope: 'release', group: 'coordination.k8s.io', resource: 'leases', verb: 'create', usedBy: 'first leader election (src/kube/leader-election.ts)' },
   { scope: 'release', group: 'coordination.k8s.io', resource: 'leases', verb: 'get', name: 'lease', usedBy: 'leader election (src/kube/leader-election.ts)' },
@@ -167,7 +167,7 @@ const OPERATOR_PERMISSIONS: Permission[] = [
     verb: 'get',
     name: 'tlsSecret',
     selfManagedTls: true,
-    usedBy: 'serving certificate check (src/webhook/cert-store.ts ensureCertificateSecret)',
+    usedBy: 'serving certificate check (src/tls/secret-store.ts ensureCertificateSecret)',
   },
   {
     scope: 'release',
@@ -176,7 +176,7 @@ const OPERATOR_PERMISSIONS: Permission[] = [
     verb: 'update',
     name: 'tlsSecret',
     selfManagedTls: true,
-    usedBy: 'fills the chart-made Secret, renews certificates (cert-store.ts ensureCertificateSecret)',
+    usedBy: 'fills the chart-made Secret, renews certificates (secret-store.ts ensureCertificateSecret)',
   },
 ];
 
@@ -712,7 +712,7 @@ describe('helm install, upgrade and uninstall keep the certificates in the TLS S
     expect(empty.type).toBe('Opaque');
     expect(empty.data ?? {}).toEqual({});
 
-    // What the operator stores (src/webhook/cert-store.ts SECRET_KEYS), written the way a replace keeps metadata.
+    // What the operator stores (src/tls/secret-store.ts SECRET_KEYS), written the way a replace keeps metadata.
     const data = Object.fromEntries(['tls.crt', 'tls.key', 'ca.crt', 'ca.key', 'ca-bundle.crt'].map((k) => [k, Buffer.from(`${k} of the operator`).toString('base64')]));
     const filled = kubectl(['patch', 'secret', '-n', namespace, `${fullname}-tls`, '--type=merge', '-p', JSON.stringify({ data })]);
     expect(filled.status, filled.stderr).toBe(0);

@@ -3,8 +3,8 @@ import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kuberne
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POOL_LABEL, STATE_LABEL } from '../../src/api/labels.js';
 import { applyWebhookConfiguration, webhookConfiguration } from '../../src/webhook/index.js';
-import { splitPemCertificates } from '../../src/webhook/certificates.js';
-import { signedBy } from '../../src/webhook/trust-bundle.js';
+import { splitPemCertificates } from '../../src/tls/certificates.js';
+import { signedBy } from '../../src/tls/trust-bundle.js';
 import { freePort } from '../cluster/control-plane.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd } from './support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';

@@ -2,13 +2,14 @@
 import { PodpoolError } from '../../errors.js';
 import { bufferPolicy } from './buffer.js';
 import { cronPolicy } from './cron.js';
+import { floorPolicy } from './floor.js';
 import { oraclePolicy } from './oracle.js';
 import { podpoolPolicy } from './podpool.js';
 import type { PolicyDefinition } from './policy.js';
 import { reactivePolicy } from './reactive.js';
 import { seedPolicy } from './seed.js';
 
-export const POLICIES: readonly PolicyDefinition[] = [podpoolPolicy, seedPolicy, bufferPolicy, cronPolicy, reactivePolicy, oraclePolicy];
+export const POLICIES: readonly PolicyDefinition[] = [podpoolPolicy, seedPolicy, bufferPolicy, cronPolicy, reactivePolicy, floorPolicy, oraclePolicy];
 export const POLICY_NAMES = POLICIES.map((policy) => policy.name);
 
 export function policyNamed(name: string): PolicyDefinition {

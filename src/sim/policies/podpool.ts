@@ -7,7 +7,11 @@ import { advanceHistory, emptyHistory, recordReservations, type ReservationHisto
 import { advanceProfile, emptyProfile, recordIntoProfile, type DemandProfile } from '../../scaling/weekly-profile.js';
 import type { PolicyDefinition, PolledPolicy, PolicySetup } from './policy.js';
 
-function createPodpoolPolicy({ spec, scenario }: PolicySetup): PolledPolicy {
+/** Availability targets `--sweep` runs podpool at, to draw its cold-rate / idle-cost curve. */
+export const AVAILABILITY_SWEEP = [0.9, 0.95, 0.98, 0.99, 0.995, 0.999];
+
+function createPodpoolPolicy({ spec: given, scenario, knob }: PolicySetup): PolledPolicy {
+  const spec = knob === undefined ? given : { ...given, availability: knob };
   const maxBuckets = maxHistoryBuckets(spec);
   let history: ReservationHistory = emptyHistory(scenario.startMs - scenario.preRollMs);
   let profile: DemandProfile = emptyProfile(scenario.startMs - scenario.preRollMs, spec.timeZone);
@@ -37,6 +41,7 @@ function createPodpoolPolicy({ spec, scenario }: PolicySetup): PolledPolicy {
 
 export const podpoolPolicy: PolicyDefinition = {
   name: 'podpool',
-  summary: 'the scaling engine with the given PodPool spec (windows, velocity, acceleration, warm-up)',
+  summary: 'the scaling engine with the given PodPool spec (availability, windows, velocity, acceleration, warm-up); knob: availability',
+  knob: { name: 'availability', defaultValue: (spec) => spec.availability, sweepValues: () => AVAILABILITY_SWEEP },
   create: createPodpoolPolicy,
 };

@@ -1,53 +1,47 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { PodPool } from '../../../src/api/schema.js';
 import { PodPoolController } from '../../../src/controller/controller.js';
-import type { ClusterCache } from '../../../src/kube/cache.js';
-import type { EventRecorder } from '../../../src/kube/events.js';
+import type { PoolCache } from '../../../src/controller/ports.js';
 
-/** A cache of `count` pools that are all gone by the time they are reconciled: each reconcile only reads. */
-function vanishingPools(count: number) {
-  const looked: string[] = [];
-  const cache = {
+/** A cache of `count` pools, and a reconciler that only notes which keys it was handed. */
+function poolsToReconcile(count: number) {
+  const reconciled: string[] = [];
+  const cache: PoolCache = {
     onChange: () => undefined,
-    listPools: () => Array.from({ length: count }, (_, i) => ({ metadata: { namespace: 'ns', name: `pool-${i}` } })),
-    getPool: (namespace: string, name: string) => {
-      looked.push(`${namespace}/${name}`);
-      return undefined;
-    },
+    listPools: () => Array.from({ length: count }, (_, i) => ({ metadata: { namespace: 'ns', name: `pool-${i}` } }) as PodPool),
+    getPool: () => undefined,
     podsOf: () => [],
-  } as unknown as ClusterCache;
-  return { cache, looked };
-}
-
-function controllerFor(cache: ClusterCache): PodPoolController {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
-  const events = { record: () => undefined } as unknown as EventRecorder;
-  return new PodPoolController(kubeConfig, cache, events, pino({ level: 'silent' }), { workers: 2 });
+  };
+  const reconciler = {
+    reconcile: async (key: string) => {
+      reconciled.push(key);
+      await new Promise((resolve) => setImmediate(resolve));
+      return { requeueAfterMs: 0 };
+    },
+  };
+  const controller = new PodPoolController(cache, reconciler, pino({ level: 'silent' }), { workers: 2 });
+  return { controller, reconciled };
 }
 
 describe('PodPoolController.stop', () => {
   it('drains the queued keys on a graceful stop', async () => {
-    const { cache, looked } = vanishingPools(50);
-    const controller = controllerFor(cache);
+    const { controller, reconciled } = poolsToReconcile(50);
     controller.start();
     await controller.stop();
-    expect(new Set(looked).size).toBe(50);
+    expect(new Set(reconciled).size).toBe(50);
   });
 
   it('drops the queued keys when leadership is lost, finishing only the reconciles in progress', async () => {
-    const { cache, looked } = vanishingPools(50);
-    const controller = controllerFor(cache);
+    const { controller, reconciled } = poolsToReconcile(50);
     controller.start();
     await controller.stop({ drain: false });
-    expect(looked.length).toBeLessThanOrEqual(2);
+    expect(reconciled.length).toBeLessThanOrEqual(2);
     expect(controller.running()).toBe(false);
   });
 
   it('starts again only after the last term has stopped, so no key runs on two workers', async () => {
-    const { cache, looked } = vanishingPools(20);
-    const controller = controllerFor(cache);
+    const { controller, reconciled } = poolsToReconcile(20);
     controller.start();
     const stopped = controller.stop();
     controller.start();
@@ -56,6 +50,33 @@ describe('PodPoolController.stop', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(controller.running()).toBe(true);
     await controller.stop();
-    expect(looked.length).toBe(40);
+    expect(reconciled.length).toBe(40);
+  });
+});
+
+describe('PodPoolController work', () => {
+  it('retries a key whose reconcile failed, with backoff, until it succeeds', async () => {
+    const attempts: string[] = [];
+    const cache: PoolCache = {
+      onChange: () => undefined,
+      listPools: () => [{ metadata: { namespace: 'ns', name: 'flaky' } } as PodPool],
+      getPool: () => undefined,
+      podsOf: () => [],
+    };
+    let succeeded!: () => void;
+    const done = new Promise<void>((resolve) => (succeeded = resolve));
+    const reconciler = {
+      reconcile: async (key: string) => {
+        attempts.push(key);
+        if (attempts.length < 3) throw new Error('API server unavailable');
+        succeeded();
+        return { requeueAfterMs: 0 };
+      },
+    };
+    const controller = new PodPoolController(cache, reconciler, pino({ level: 'silent' }), { workers: 1 });
+    controller.start();
+    await done;
+    await controller.stop();
+    expect(attempts).toEqual(['ns/flaky', 'ns/flaky', 'ns/flaky']);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { poolKey } from '../../../src/api/pool-key.js';
 import type { PodPool, PodPoolStatus } from '../../../src/api/schema.js';
-import { forgetPool, observeReservations, observeWarmups, unmetSinceObserved } from '../../../src/controller/observe.js';
+import { observeReservations, unmetSinceObserved, WarmupSampler } from '../../../src/controller/observe.js';
 import { classifyPods } from '../../../src/pool/classify.js';
 import type { PodView } from '../../../src/pool/pod-view.js';
 import { totalReservations } from '../../../src/scaling/reservation-history.js';
@@ -59,20 +60,27 @@ describe('observed warm-up', () => {
   });
 
   it('samples a pod once, and not again when it flaps to NotReady and back', () => {
-    const key = 'n/flap';
-    const first = observeWarmups(key, pool({}), classifyPods([pod('a', true, created + 30_000)], 'h'));
+    const key = poolKey('n', 'flap');
+    const warmups = new WarmupSampler();
+    const first = warmups.observe(key, pool({}), classifyPods([pod('a', true, created + 30_000)], 'h'));
     expect(first).toEqual({ seconds: 30, samples: [30] });
     const status = { observedWarmupSeconds: first.seconds, warmupSamples: first.samples };
-    observeWarmups(key, pool(status), classifyPods([pod('a', false)], 'h'));
-    const again = observeWarmups(key, pool(status), classifyPods([pod('a', true, NOW)], 'h'));
+    warmups.observe(key, pool(status), classifyPods([pod('a', false)], 'h'));
+    const again = warmups.observe(key, pool(status), classifyPods([pod('a', true, NOW)], 'h'));
     expect(again).toEqual({ seconds: 30, samples: [30] });
-    forgetPool(key);
+  });
+
+  it('samples a pod again once the pool was forgotten (deleted and made anew)', () => {
+    const warmups = new WarmupSampler();
+    const ready = classifyPods([pod('a', true, created + 30_000)], 'h');
+    expect(warmups.observe(poolKey('n', 'again'), pool({}), ready).seconds).toBe(30);
+    expect(warmups.observe(poolKey('n', 'again'), pool({ observedWarmupSeconds: 50 }), ready).seconds).toBe(50);
+    warmups.forget(poolKey('n', 'again'));
+    expect(warmups.observe(poolKey('n', 'again'), pool({ observedWarmupSeconds: 50, warmupSamples: [50] }), ready)).toEqual({ seconds: 46, samples: [50, 30] });
   });
 
   it('ignores a time to Ready longer than any warm-up a spec may declare', () => {
-    const key = 'n/slow';
     const old: PodView = { ...pod('old', true, NOW), createdMs: NOW - 2 * 3_600_000 };
-    expect(observeWarmups(key, pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toEqual({ seconds: 40, samples: [] });
-    forgetPool(key);
+    expect(new WarmupSampler().observe(poolKey('n', 'slow'), pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toEqual({ seconds: 40, samples: [] });
   });
 });

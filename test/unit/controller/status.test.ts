@@ -25,7 +25,7 @@ function facts(pool: PodPool) {
     profile: emptyProfile(NOW, 'UTC'),
     lastScaleTime: undefined,
     problems: [],
-    nowIso: new Date(NOW).toISOString(),
+    nowMs: NOW,
   };
 }
 
@@ -49,15 +49,15 @@ describe('status', () => {
   });
 
   it('moves lastTransitionTime only when a condition changes status', () => {
-    const first = setConditions(undefined, [{ type: 'Ready', status: 'False', reason: 'Warming', message: 'm' }], 1, 't1');
-    const same = setConditions(first, [{ type: 'Ready', status: 'False', reason: 'Warming', message: 'other' }], 2, 't2');
-    expect(same[0]).toMatchObject({ lastTransitionTime: 't1', observedGeneration: 2, message: 'other' });
-    const flipped = setConditions(same, [{ type: 'Ready', status: 'True', reason: 'PoolReady', message: 'm' }], 2, 't3');
-    expect(flipped[0]?.lastTransitionTime).toBe('t3');
+    const first = setConditions(undefined, [{ type: 'Ready', status: 'False', reason: 'Warming', message: 'm' }], 1, NOW);
+    const same = setConditions(first, [{ type: 'Ready', status: 'False', reason: 'Warming', message: 'other' }], 2, NOW + 1000);
+    expect(same[0]).toMatchObject({ lastTransitionTime: '2026-01-05T10:00:00.000Z', observedGeneration: 2, message: 'other' });
+    const flipped = setConditions(same, [{ type: 'Ready', status: 'True', reason: 'PoolReady', message: 'm' }], 2, NOW + 2000);
+    expect(flipped[0]?.lastTransitionTime).toBe('2026-01-05T10:00:02.000Z');
   });
 
   it('reports clamping and degradation as conditions', () => {
-    const limited = buildStatus({ ...facts({ ...pool, spec: { ...pool.spec, replicas: 500 } }), limitedBy: 'maxPoolSize', problems: ['PodCreateFailed: quota'] });
+    const limited = buildStatus({ ...facts({ ...pool, spec: { ...pool.spec, replicas: 500 } }), limitedBy: 'maxPoolSize', problems: [{ reason: 'PodCreateFailed', message: 'quota' }] });
     const byType = Object.fromEntries((limited.conditions ?? []).map((c) => [c.type, c]));
     expect(byType.ScalingLimited).toMatchObject({ status: 'True', reason: 'TooManyReplicas' });
     expect(byType.ScalingActive).toMatchObject({ reason: 'NormalMode', message: expect.stringMatching(/^spec.replicas=500 \(set through \/scale\) decides the warm count; the engine recommends \d+: /) });

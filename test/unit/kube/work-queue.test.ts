@@ -106,7 +106,7 @@ describe('WorkQueue', () => {
   it('holds back a burst of failures beyond the overall token bucket', () => {
     vi.useFakeTimers();
     let now = 0;
-    const queue = new WorkQueue({ baseDelayMs: 1, ratePerSecond: 10, burst: 2, now: () => now });
+    const queue = new WorkQueue({ baseDelayMs: 1, ratePerSecond: 10, burst: 2, clock: { now: () => now } });
     for (const key of ['a', 'b', 'c', 'd']) queue.addRateLimited(key);
     vi.advanceTimersByTime(5);
     expect(queue.length()).toBe(2); // the burst

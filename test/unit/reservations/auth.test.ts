@@ -55,7 +55,7 @@ describe('KubeAuthenticator', () => {
   it('caches answers briefly and shares one review among concurrent requests', async () => {
     let nowMs = 0;
     const apis = fakeApis();
-    const authenticator = new KubeAuthenticator(apis.authentication, apis.authorization, { cacheTtlMs: 10_000, now: () => nowMs });
+    const authenticator = new KubeAuthenticator(apis.authentication, apis.authorization, { cacheTtlMs: 10_000, clock: { now: () => nowMs } });
     await Promise.all(Array.from({ length: 20 }, () => authenticator.check('good', ACCESS)));
     expect(apis.tokenReviews).toHaveLength(1);
     expect(apis.accessReviews).toHaveLength(1);
@@ -78,7 +78,7 @@ describe('KubeAuthenticator', () => {
 
 describe('ExpiringCache', () => {
   it('evicts the oldest entry when full', () => {
-    const cache = new ExpiringCache<number>(1_000, 2, () => 0);
+    const cache = new ExpiringCache<number>(1_000, 2, { now: () => 0 });
     cache.set('a', 1);
     cache.set('b', 2);
     cache.set('c', 3);

@@ -4,6 +4,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { POOL_LABEL, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../../src/api/labels.js';
+import { poolKey, type PoolKey } from '../../../src/api/pool-key.js';
 import type { PodPool } from '../../../src/api/schema.js';
 import type { AccessDecision, AccessRequest, Authenticator } from '../../../src/reservations/auth.js';
 import type { PodChangeListener, ReservationPodSource } from '../../../src/reservations/pod-source.js';
@@ -44,7 +45,7 @@ export class FakeCluster implements ReservationPodSource, ReservationPodWriter {
   readonly server = new Map<string, V1Pod>();
   /** The informer cache's view. */
   private readonly cached = new Map<string, V1Pod>();
-  private readonly pools = new Map<string, PodPool>();
+  private readonly pools = new Map<PoolKey, PodPool>();
   private readonly listeners: PodChangeListener[] = [];
   private version = 100;
   synced = true;
@@ -61,11 +62,11 @@ export class FakeCluster implements ReservationPodSource, ReservationPodWriter {
   }
 
   addPool(name: string): void {
-    this.pools.set(`${NAMESPACE}/${name}`, { metadata: { name, namespace: NAMESPACE } } as unknown as PodPool);
+    this.pools.set(poolKey(NAMESPACE, name), { metadata: { name, namespace: NAMESPACE } } as unknown as PodPool);
   }
 
   deletePool(name: string): void {
-    this.pools.delete(`${NAMESPACE}/${name}`);
+    this.pools.delete(poolKey(NAMESPACE, name));
   }
 
   /** Creates or updates a pod on the server (bumping its version) and, with autoSync, in the cache. */
@@ -89,12 +90,12 @@ export class FakeCluster implements ReservationPodSource, ReservationPodWriter {
     else if (previous?.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
     else this.cached.set(podKey, structuredClone(pod));
     const change = pod === undefined ? { previousPod: previous } : { pod: structuredClone(pod), previousPod: previous };
-    for (const listener of this.listeners) listener(`${meta.namespace}/${meta.labels?.[POOL_LABEL]}`, change);
+    for (const listener of this.listeners) listener(poolKey(meta.namespace ?? '', meta.labels?.[POOL_LABEL] ?? ''), change);
   }
 
   // ReservationPodSource
   getPool(namespace: string, name: string): PodPool | undefined {
-    return this.pools.get(`${namespace}/${name}`);
+    return this.pools.get(poolKey(namespace, name));
   }
   podsOf(namespace: string, poolName: string): V1Pod[] {
     return [...this.cached.values()].filter((pod) => pod.metadata?.namespace === namespace && pod.metadata.labels?.[POOL_LABEL] === poolName);

@@ -8,7 +8,7 @@ const NOW = Date.parse('2026-11-24T14:00:00.123Z');
 const REQUEST = { namespace: NAMESPACE, pool: POOL, user: 'alice', caller: 'system:serviceaccount:team-a:frontend' };
 
 function contextFor(cluster: FakeCluster, overrides: Partial<ReserveContext> = {}): ReserveContext {
-  return { source: cluster, writer: cluster, claims: new PodClaims(), maxConflicts: 5, now: () => NOW, random: seededRandom(7), ...overrides };
+  return { source: cluster, writer: cluster, claims: new PodClaims(), maxConflicts: 5, clock: { now: () => NOW }, random: seededRandom(7), ...overrides };
 }
 
 describe('reservationPatch', () => {

@@ -54,7 +54,7 @@ describe('UnmetDemandRecorder', () => {
   it('counts one user once per dedupe window', () => {
     let nowMs = 0;
     const writer = new ControlledWriter();
-    const recorder = new UnmetDemandRecorder(writer, { log: silent, dedupeMs: 60_000, now: () => nowMs });
+    const recorder = new UnmetDemandRecorder(writer, { log: silent, dedupeMs: 60_000, clock: { now: () => nowMs } });
     expect(recorder.record('ns', 'pool', 'alice')).toBe(true);
     nowMs = 59_999;
     expect(recorder.record('ns', 'pool', 'alice')).toBe(false);

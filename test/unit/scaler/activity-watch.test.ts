@@ -4,6 +4,7 @@ import { PoolActivityWatch, type ActivitySubscriber } from '../../../src/scaler/
 import { ScalerService } from '../../../src/scaler/service.js';
 import { at, makeSpec } from '../support/spec.js';
 import { PoolMap } from './pool-map.js';
+import { poolKey, type PoolKey } from '../../../src/api/pool-key.js';
 
 class Recorder implements ActivitySubscriber {
   readonly messages: boolean[] = [];
@@ -27,7 +28,7 @@ afterEach(() => watches.splice(0).forEach((watch) => watch.close()));
 function setup(startMs: number, intervalMs = 60_000, publishGraceMs = 0) {
   const pools = new PoolMap();
   const clock = { now: startMs };
-  const watch = new PoolActivityWatch(new ScalerService(pools, () => clock.now), intervalMs, publishGraceMs);
+  const watch = new PoolActivityWatch(new ScalerService(pools, { clock: { now: () => clock.now } }), intervalMs, publishGraceMs);
   watches.push(watch);
   return { pools, clock, watch };
 }
@@ -51,8 +52,8 @@ describe('the activity watch behind StreamIsActive', () => {
     for (const recorder of recorders) watch.subscribe(pool, recorder);
     pools.set('team-a', 'p', makeSpec({ targetReadyPods: 2 }));
     const readsBefore = pools.reads;
-    for (let event = 0; event < 100; event += 1) watch.notifyPoolChanged('team-a/p');
-    watch.notifyPoolChanged('team-a/unwatched');
+    for (let event = 0; event < 100; event += 1) watch.notifyPoolChanged(poolKey('team-a', 'p'));
+    watch.notifyPoolChanged(poolKey('team-a', 'unwatched'));
     await nextTurn();
     expect(pools.reads - readsBefore).toBe(1);
     for (const recorder of recorders) expect(recorder.messages).toEqual([false, true]);
@@ -88,7 +89,7 @@ describe('the activity watch behind StreamIsActive', () => {
     const recorder = new Recorder();
     watch.subscribe(pool, recorder);
     pools.delete('team-a', 'p');
-    watch.notifyPoolChanged('team-a/p');
+    watch.notifyPoolChanged(poolKey('team-a', 'p'));
     await nextTurn();
     expect(recorder.failure).toBeInstanceOf(PodpoolError);
     expect((recorder.failure as PodpoolError).code).toBe('NotFound');
@@ -113,7 +114,7 @@ describe('the activity watch behind StreamIsActive', () => {
     unsubscribe();
     unsubscribe();
     pools.set('team-a', 'p', makeSpec({ targetReadyPods: 1 }));
-    watch.notifyPoolChanged('team-a/p');
+    watch.notifyPoolChanged(poolKey('team-a', 'p'));
     await nextTurn();
     expect(leaving.messages).toEqual([false]);
     expect(staying.messages).toEqual([false, true]);
@@ -123,12 +124,12 @@ describe('the activity watch behind StreamIsActive', () => {
   it('follows a change source such as the informer cache', async () => {
     const { pools, watch } = setup(at('2026-01-05T10:00:00Z'));
     pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
-    let emit: ((key: string) => void) | undefined;
+    let emit: ((key: PoolKey) => void) | undefined;
     watch.followChanges({ onChange: (listener) => (emit = listener) });
     const recorder = new Recorder();
     watch.subscribe(pool, recorder);
     pools.set('team-a', 'p', makeSpec({ targetReadyPods: 3 }));
-    emit?.('team-a/p');
+    emit?.(poolKey('team-a', 'p'));
     await nextTurn();
     expect(recorder.messages).toEqual([false, true]);
   });
@@ -157,13 +158,13 @@ describe('the activity watch behind StreamIsActive', () => {
       // A user edits the spec: generation 2, status still of generation 1.
       const edited = pools.set('team-a', 'p', makeSpec({ targetReadyPods: 3 }), { observedGeneration: 1, desiredReplicas: 0 } as never);
       edited.metadata.generation = 2;
-      watch.notifyPoolChanged('team-a/p');
+      watch.notifyPoolChanged(poolKey('team-a', 'p'));
       await nextTurn();
       expect(recorder.messages).toEqual([false]);
       // The controller writes status for generation 2.
       const published = pools.set('team-a', 'p', makeSpec({ targetReadyPods: 3 }), { observedGeneration: 2, desiredReplicas: 3 } as never);
       published.metadata.generation = 2;
-      watch.notifyPoolChanged('team-a/p');
+      watch.notifyPoolChanged(poolKey('team-a', 'p'));
       await nextTurn();
       expect(recorder.messages).toEqual([false, true]);
       await sleep(20);
@@ -176,7 +177,7 @@ describe('the activity watch behind StreamIsActive', () => {
       const recorder = new Recorder();
       watch.subscribe(pool, recorder);
       pools.set('team-a', 'p', makeSpec({ targetReadyPods: 3 }));
-      watch.notifyPoolChanged('team-a/p');
+      watch.notifyPoolChanged(poolKey('team-a', 'p'));
       await nextTurn();
       expect(recorder.messages).toEqual([false]);
       await sleep(60);
@@ -189,11 +190,11 @@ describe('the activity watch behind StreamIsActive', () => {
       const recorder = new Recorder();
       const unsubscribe = watch.subscribe(pool, recorder);
       pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
-      watch.notifyPoolChanged('team-a/p');
+      watch.notifyPoolChanged(poolKey('team-a', 'p'));
       await nextTurn();
       expect(recorder.messages).toEqual([true, false]);
       pools.set('team-a', 'p', makeSpec({ targetReadyPods: 2 }));
-      watch.notifyPoolChanged('team-a/p');
+      watch.notifyPoolChanged(poolKey('team-a', 'p'));
       await nextTurn();
       unsubscribe();
       await sleep(60);

@@ -14,6 +14,7 @@ import { recommendForPool } from '../../../src/scaling/pool-recommendation.js';
 import { issueCertificate } from '../../cluster/pki.js';
 import { at, makeSpec } from '../support/spec.js';
 import { busyStatus, PoolMap } from './pool-map.js';
+import { poolKey, type PoolKey } from '../../../src/api/pool-key.js';
 
 const NOW = at('2026-01-05T10:00:00Z');
 const log = pino({ level: 'silent' });
@@ -38,7 +39,7 @@ afterEach(async () => {
 
 async function setup(options: { tls?: ScalerTls; clientCredentials?: grpc.ChannelCredentials } = {}) {
   const pools = new PoolMap();
-  const service = new ScalerService(pools, () => NOW);
+  const service = new ScalerService(pools, { clock: { now: () => NOW } });
   const server = new ScalerGrpcServer({ service, log, tls: options.tls, streamIntervalMs: 20, publishGraceMs: 0, shutdownGraceMs: 1_000 });
   servers.push(server);
   const port = await server.listen(0, '127.0.0.1');
@@ -143,7 +144,7 @@ describe('StreamIsActive (external-push)', () => {
     await expect.poll(() => first.messages).toEqual([false]);
     expect(await scalerOpenStreams.get()).toMatchObject({ values: [{ value: 1 }] });
     pools.set('team-a', 'p', makeSpec({ targetReadyPods: 2 }));
-    server.notifyPoolChanged('team-a/p');
+    server.notifyPoolChanged(poolKey('team-a', 'p'));
     await expect.poll(() => first.messages).toEqual([false, true]);
 
     first.stream.cancel();
@@ -163,7 +164,7 @@ describe('StreamIsActive (external-push)', () => {
     const stream = openStream(ref({ podPoolName: 'p' }));
     await expect.poll(() => stream.messages).toEqual([true]);
     pools.set('team-a', 'p', spec, busyStatus(NOW, 12));
-    server.notifyPoolChanged('team-a/p');
+    server.notifyPoolChanged(poolKey('team-a', 'p'));
     await expect.poll(() => stream.messages).toEqual([true, true]);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(stream.messages).toEqual([true, true]);
@@ -175,7 +176,7 @@ describe('StreamIsActive (external-push)', () => {
     const streams = Array.from({ length: 40 }, () => openStream(ref({ podPoolName: 'p' })));
     await expect.poll(() => server.openStreamCount()).toBe(40);
     pools.set('team-a', 'p', makeSpec({ targetReadyPods: 5 }));
-    server.notifyPoolChanged('team-a/p');
+    server.notifyPoolChanged(poolKey('team-a', 'p'));
     await expect.poll(() => streams.every((s) => s.messages.length === 2)).toBe(true);
     expect(new Set(streams.map((s) => JSON.stringify(s.messages)))).toEqual(new Set(['[false,true]']));
   });
@@ -188,7 +189,7 @@ describe('StreamIsActive (external-push)', () => {
     const stream = openStream(ref({ podPoolName: 'p' }));
     await expect.poll(() => stream.messages).toEqual([true]);
     pools.delete('team-a', 'p');
-    server.notifyPoolChanged('team-a/p');
+    server.notifyPoolChanged(poolKey('team-a', 'p'));
     expect(await stream.finished).toMatchObject({ error: { code: grpc.status.NOT_FOUND } });
     expect(server.openStreamCount()).toBe(0);
   });
@@ -270,9 +271,9 @@ describe('startScalerGrpcServer', () => {
   it('binds, follows pool changes from a source, and stops', async () => {
     const pools = new PoolMap();
     pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0 }));
-    let emit: ((key: string) => void) | undefined;
+    let emit: ((key: PoolKey) => void) | undefined;
     const running = await startScalerGrpcServer({
-      service: new ScalerService(pools, () => NOW),
+      service: new ScalerService(pools, { clock: { now: () => NOW } }),
       log,
       port: 0,
       host: '127.0.0.1',
@@ -286,7 +287,7 @@ describe('startScalerGrpcServer', () => {
       client.StreamIsActive(ref({ podPoolName: 'p' })).on('data', (m: { result: boolean }) => messages.push(m.result));
       await expect.poll(() => messages).toEqual([false]);
       pools.set('team-a', 'p', makeSpec({ targetReadyPods: 1 }));
-      emit?.('team-a/p');
+      emit?.(poolKey('team-a', 'p'));
       await expect.poll(() => messages).toEqual([false, true]);
     } finally {
       client.close();

@@ -16,7 +16,7 @@ const captureLogger = pino({ level: 'info' }, { write: (line: string) => void lo
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
-async function serve(pools: PoolMap, app = express().use(scalerHttpRouter(new ScalerService(pools, () => NOW), { log: captureLogger }))): Promise<string> {
+async function serve(pools: PoolMap, app = express().use(scalerHttpRouter(new ScalerService(pools, { clock: { now: () => NOW } }), { log: captureLogger }))): Promise<string> {
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server?.once('listening', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/scaler/v1/namespaces`;
@@ -101,7 +101,7 @@ describe('malformed requests to the HTTP twin', () => {
 
   it('answers the same on the metrics port, which also answers unknown paths with a JSON 404', async () => {
     const pools = new PoolMap();
-    const scaler = scalerHttpRouter(new ScalerService(pools, () => NOW), { log: captureLogger });
+    const scaler = scalerHttpRouter(new ScalerService(pools, { clock: { now: () => NOW } }), { log: captureLogger });
     const app = metricsAndHealthApp({ ready: () => ({ ok: true, detail: 'ok' }) }, [scaler], { log: captureLogger });
     const base = await serve(pools, app);
     await expectJsonError(await fetch(`${base}/team-a/podpools/%ZZ`), 400, 'InvalidArgument', /percent-escape/);

@@ -1,6 +1,7 @@
 import type { PodPool, PodPoolSpec, PodPoolStatus } from '../../../src/api/schema.js';
 import type { PodPoolReader } from '../../../src/kube/pool-reader.js';
 import { emptyHistory, encodeHistory, recordReservations } from '../../../src/scaling/reservation-history.js';
+import { poolKey } from '../../../src/api/pool-key.js';
 
 /** Our own PodPoolReader interface, backed by a map (the operator passes the informer cache). */
 export class PoolMap implements PodPoolReader {
@@ -10,17 +11,17 @@ export class PoolMap implements PodPoolReader {
 
   set(namespace: string, name: string, spec: PodPoolSpec, status?: PodPoolStatus): PodPool {
     const pool: PodPool = { apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', metadata: { name, namespace }, spec, ...(status ? { status } : {}) };
-    this.pools.set(`${namespace}/${name}`, pool);
+    this.pools.set(poolKey(namespace, name), pool);
     return pool;
   }
 
   delete(namespace: string, name: string): void {
-    this.pools.delete(`${namespace}/${name}`);
+    this.pools.delete(poolKey(namespace, name));
   }
 
   getPool(namespace: string, name: string): PodPool | undefined {
     this.reads += 1;
-    return this.pools.get(`${namespace}/${name}`);
+    return this.pools.get(poolKey(namespace, name));
   }
 
   hasSynced(): boolean {

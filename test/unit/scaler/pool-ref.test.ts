@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PodpoolError } from '../../../src/errors.js';
-import { metricNameFor, poolKey, poolRefFromPath, poolRefFromScaledObject } from '../../../src/scaler/pool-ref.js';
+import { metricNameFor, poolRefFromPath, poolRefFromScaledObject } from '../../../src/scaler/pool-ref.js';
 
 function refusal(run: () => unknown): PodpoolError {
   try {
@@ -61,9 +61,7 @@ describe('pool names from an HTTP path', () => {
 });
 
 describe('names derived from a pool', () => {
-  it('gives a stable metric name and the informer cache key', () => {
-    const ref = { namespace: 'team-a', name: 'sandboxes' };
-    expect(metricNameFor(ref)).toBe('podpool-team-a-sandboxes');
-    expect(poolKey(ref)).toBe('team-a/sandboxes');
+  it('gives a stable metric name', () => {
+    expect(metricNameFor({ namespace: 'team-a', name: 'sandboxes' })).toBe('podpool-team-a-sandboxes');
   });
 });

@@ -12,7 +12,7 @@ const evaluations = async (): Promise<number> => (await scalerEngineEvaluationsT
 function setup() {
   const clock = { now: NOW };
   const pools = new PoolMap();
-  const service = new ScalerService(pools, { now: () => clock.now });
+  const service = new ScalerService(pools, { clock: { now: () => clock.now } });
   return { clock, pools, service };
 }
 

@@ -64,7 +64,7 @@ describe('decideAdmission', () => {
   it('patches a pool pod with pool, state, template hash and template labels', () => {
     const decision = decide(review(poolPod()));
     expect(decision.outcome).toBe('patched');
-    expect(decision.pool).toBe('team-a/sandboxes');
+    expect(decision.poolKey).toBe('team-a/sandboxes');
     expect(decision.patch?.map((operation) => operation.path).sort()).toEqual(
       ['/metadata/labels/app', '/metadata/labels/podpool.dev~1state', '/metadata/labels/podpool.dev~1template-hash'].sort(),
     );

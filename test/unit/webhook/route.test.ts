@@ -4,10 +4,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POOL_LABEL, STATE_LABEL } from '../../../src/api/labels.js';
 import { admissionRequestsTotal } from '../../../src/metrics.js';
-import { newCertificateBundle, type CertificateBundle } from '../../../src/webhook/certificates.js';
+import { newCertificateBundle, type CertificateBundle } from '../../../src/tls/certificates.js';
 import type { LivePoolReader } from '../../../src/webhook/live-pool-reader.js';
 import { webhookApp } from '../../../src/webhook/route.js';
-import { ReloadableHttpsServer } from '../../../src/webhook/tls-server.js';
+import { ReloadableHttpsServer } from '../../../src/tls/reloadable-https-server.js';
 import { httpsRequest, makePool, poolReader, review } from './support.js';
 
 const MAX_BODY_BYTES = 64 * 1024;

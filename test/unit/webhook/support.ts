@@ -3,6 +3,7 @@ import { API_GROUP_VERSION, KIND } from '../../../src/api/labels.js';
 import type { PodPool, PodTemplate } from '../../../src/api/schema.js';
 import type { PodPoolReader } from '../../../src/kube/pool-reader.js';
 import { makeSpec } from '../support/spec.js';
+import { poolKey } from '../../../src/api/pool-key.js';
 
 export function makePool(namespace: string, name: string, podTemplate: PodTemplate = { spec: { containers: [{ name: 'c', image: 'busybox' }] } }): PodPool {
   return { apiVersion: API_GROUP_VERSION, kind: KIND, metadata: { namespace, name }, spec: makeSpec({ podTemplate }) };
@@ -10,8 +11,8 @@ export function makePool(namespace: string, name: string, podTemplate: PodTempla
 
 /** An in-memory PodPoolReader, standing in for the informer cache. */
 export function poolReader(pools: PodPool[], synced = true): PodPoolReader {
-  const byKey = new Map(pools.map((pool) => [`${pool.metadata.namespace}/${pool.metadata.name}`, pool]));
-  return { getPool: (namespace, name) => byKey.get(`${namespace}/${name}`), hasSynced: () => synced };
+  const byKey = new Map(pools.map((pool) => [poolKey(pool.metadata.namespace ?? '', pool.metadata.name ?? ''), pool]));
+  return { getPool: (namespace, name) => byKey.get(poolKey(namespace, name)), hasSynced: () => synced };
 }
 
 export function review(pod: unknown, overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certificateTiming, parseDuration } from '../../../src/webhook/certificate-settings.js';
+import { certificateTiming, parseDuration } from '../../../src/tls/certificate-settings.js';
 
 const DAY = 86_400_000;
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newCertificateBundle, splitPemCertificates, type CertificateBundle } from '../../../src/webhook/certificates.js';
-import { bundleTrusts, caBundleChange, signedBy } from '../../../src/webhook/trust-bundle.js';
+import { newCertificateBundle, splitPemCertificates, type CertificateBundle } from '../../../src/tls/certificates.js';
+import { bundleTrusts, caBundleChange, signedBy } from '../../../src/tls/trust-bundle.js';
 
 const identity = { dnsNames: ['podpool-webhook.podpool-system.svc'] };
 let older: CertificateBundle;

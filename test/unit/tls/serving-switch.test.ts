@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newCertificateBundle, renewCertificateBundle, type CertificateBundle } from '../../../src/webhook/certificates.js';
-import { servingSwitch, type ServedCertificate } from '../../../src/webhook/serving-switch.js';
+import { newCertificateBundle, renewCertificateBundle, type CertificateBundle } from '../../../src/tls/certificates.js';
+import { servingSwitch, type ServedCertificate } from '../../../src/tls/serving-switch.js';
 
 const identity = { dnsNames: ['podpool-webhook.podpool-system.svc'] };
 const start = new Date('2026-01-01T00:00:00Z');

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleFromSecret, certificateSecret } from '../../../src/webhook/cert-store.js';
-import { newCertificateBundle, type CertificateBundle } from '../../../src/webhook/certificates.js';
+import { bundleFromSecret, certificateSecret } from '../../../src/tls/secret-store.js';
+import { newCertificateBundle, type CertificateBundle } from '../../../src/tls/certificates.js';
 
 // The API calls (create-or-read, 409 handling, caBundle patch) are covered by the integration
 // suite against a real kube-apiserver; these are the pure conversions they rely on.

@@ -8,9 +8,10 @@
  */
 import { errorMessage } from '../errors.js';
 import { logger as processLogger, type Logger } from '../log.js';
-import { ensureCertificateSecret, patchCaBundle, type CaBundleApi, type SecretApi, type SecretRef } from './cert-store.js';
+import { ensureCertificateSecret, patchCaBundle, type CaBundleApi, type SecretApi, type SecretRef } from './secret-store.js';
 import type { CertificateBundle, CertificateOptions, CertificateTarget, ServingIdentity } from './certificates.js';
 import { servingSwitch, type ServedCertificate } from './serving-switch.js';
+import { systemClock, type Clock } from '../clock.js';
 
 /** With 90-day certificates renewed 30 days early, an hourly check has a month of slack. */
 export const DEFAULT_CHECK_INTERVAL_MS = 60 * 60_000;
@@ -27,7 +28,7 @@ export interface CertificateRotationOptions {
   target: CertificateTarget;
   certificateOptions?: CertificateOptions;
   checkIntervalMs?: number;
-  now?: () => Date;
+  clock?: Clock;
   log?: Logger;
 }
 
@@ -59,7 +60,7 @@ export class SecretCertificateRotation {
 
   private async checkOnce(): Promise<CertificateBundle> {
     const { core, secret, identity, certificateOptions } = this.options;
-    const now = (this.options.now ?? (() => new Date()))();
+    const now = new Date((this.options.clock ?? systemClock).now());
     const stored = await ensureCertificateSecret(core, secret, identity, now, certificateOptions);
     if (stored.action !== 'read') this.log.info({ action: stored.action, reason: stored.decision.reason }, 'wrote webhook certificates');
     const bundle = stored.bundle;

@@ -1,12 +1,13 @@
 /** The controller's writes to the API server, each guarded by the resourceVersion it was computed from. */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL } from '../api/labels.js';
-import { apiStatus } from '../kube/api-status.js';
 import type { PodPool, PodPoolStatus } from '../api/schema.js';
+import { apiStatus } from '../kube/api-status.js';
+import type { PodDeleteOutcome, PodVersion, PodWriter, StatusWriter } from './ports.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-export class PoolWriter {
+export class KubePoolWriter implements PodWriter, StatusWriter {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
 
@@ -20,8 +21,7 @@ export class PoolWriter {
     return created.metadata?.name ?? '';
   }
 
-  /** Deletes a pod only if it is still exactly what we saw: a pod reserved meanwhile is left alone (409). */
-  async deletePod(namespace: string, name: string, uid: string | undefined, resourceVersion: string | undefined): Promise<'deleted' | 'gone' | 'changed'> {
+  async deletePod(namespace: string, name: string, { uid, resourceVersion }: PodVersion): Promise<PodDeleteOutcome> {
     try {
       await this.core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid, resourceVersion } } });
       return 'deleted';
@@ -32,7 +32,6 @@ export class PoolWriter {
     }
   }
 
-  /** Merge-patches pod metadata under a resourceVersion guard; false when the pod changed meanwhile. */
   async patchPodMetadata(namespace: string, name: string, resourceVersion: string | undefined, metadata: Record<string, unknown>): Promise<boolean> {
     try {
       await this.core.patchNamespacedPod({ name, namespace, body: { metadata: { ...metadata, resourceVersion } } }, mergePatch);
@@ -43,18 +42,24 @@ export class PoolWriter {
     }
   }
 
-  /** Writes status through the /status subresource, guarded by the pool's resourceVersion. */
-  async writeStatus(pool: PodPool, status: PodPoolStatus): Promise<void> {
-    await this.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: PLURAL,
-        namespace: pool.metadata.namespace ?? '',
-        name: pool.metadata.name ?? '',
-        body: { metadata: { resourceVersion: pool.metadata.resourceVersion }, status },
-      },
-      mergePatch,
-    );
+  /** Through the /status subresource; a 409 (the pool changed since the cache showed it) rejects, and the reconcile runs again. */
+  async writeStatus(pool: PodPool, status: PodPoolStatus): Promise<'written' | 'gone'> {
+    try {
+      await this.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: API_GROUP,
+          version: API_VERSION,
+          plural: PLURAL,
+          namespace: pool.metadata.namespace ?? '',
+          name: pool.metadata.name ?? '',
+          body: { metadata: { resourceVersion: pool.metadata.resourceVersion }, status },
+        },
+        mergePatch,
+      );
+      return 'written';
+    } catch (error) {
+      if (apiStatus(error) === 404) return 'gone';
+      throw error;
+    }
   }
 }

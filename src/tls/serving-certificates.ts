@@ -5,9 +5,10 @@
  * cert-manager mounts (tls.crt, tls.key), reloaded when they change.
  */
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from './log.js';
-import { CertificateDirectory, SecretCertificateRotation, serviceDnsNames, type PemPair } from './webhook/index.js';
-import type { CertificateOptions, CertificateTarget } from './webhook/certificates.js';
+import type { Logger } from '../log.js';
+import { CertificateDirectory } from './certificate-directory.js';
+import { serviceDnsNames, type CertificateOptions, type CertificateTarget, type PemPair } from './certificates.js';
+import { SecretCertificateRotation } from './rotation.js';
 
 export type CertificateSource =
   | {

@@ -2,10 +2,10 @@ import { X509Certificate } from 'node:crypto';
 import { ApiException, type V1MutatingWebhookConfiguration, type V1Secret } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundleFromSecret, patchCaBundle, type CaBundleApi, type SecretApi } from '../../../src/webhook/cert-store.js';
-import { newCertificateBundle, splitPemCertificates, type PemPair } from '../../../src/webhook/certificates.js';
-import { SecretCertificateRotation } from '../../../src/webhook/rotation.js';
-import { signedBy } from '../../../src/webhook/trust-bundle.js';
+import { bundleFromSecret, patchCaBundle, type CaBundleApi, type SecretApi } from '../../../src/tls/secret-store.js';
+import { newCertificateBundle, splitPemCertificates, type PemPair } from '../../../src/tls/certificates.js';
+import { SecretCertificateRotation } from '../../../src/tls/rotation.js';
+import { signedBy } from '../../../src/tls/trust-bundle.js';
 
 const SECOND = 1_000;
 const start = new Date('2026-01-01T00:00:00Z');
@@ -78,7 +78,7 @@ function rig(checkIntervalMs?: number) {
     target: { setCertificate: (pair) => served.push(pair) },
     certificateOptions: lifetimes,
     checkIntervalMs,
-    now: () => clock.now,
+    clock: { now: () => clock.now.getTime() },
     log: pino({ level: 'silent' }),
   });
   const authority = (): string => bundleFromSecret(secrets.secret!)!.authority.certPem;

@@ -8,7 +8,7 @@ import {
   splitPemCertificates,
   type CertificateBundle,
   type ServingIdentity,
-} from '../../../src/webhook/certificates.js';
+} from '../../../src/tls/certificates.js';
 
 const DAY = 86_400_000;
 const start = new Date('2026-01-01T00:00:00Z');

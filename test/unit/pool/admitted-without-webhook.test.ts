@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../../src/api/labels.js';
 import { classifyPods } from '../../../src/pool/classify.js';
 import { planPods } from '../../../src/pool/plan.js';
-import { adoptUnstamped } from '../../../src/pool/unstamped.js';
+import { adoptPodsAdmittedWithoutWebhook } from '../../../src/pool/admitted-without-webhook.js';
 import { pod } from '../support/pods.js';
 
-describe('adoptUnstamped', () => {
+describe('adoptPodsAdmittedWithoutWebhook', () => {
   it('adopts pods without a template hash as current, and leaves stamped and reserved pods alone', () => {
     const bare = { ...pod('bare', { phase: 'Running', ready: true }), labels: { 'podpool.dev/pool': 'p' } };
     const reserved = { ...pod('mine'), labels: { [STATE_LABEL]: 'reserved' } };
     const old = pod('old', {}, { [TEMPLATE_HASH_LABEL]: 'h0' });
-    const { views, unstamped } = adoptUnstamped([bare, reserved, old], 'h1');
-    expect(unstamped.map((v) => v.name)).toEqual(['bare']);
+    const { views, admittedWithoutWebhook } = adoptPodsAdmittedWithoutWebhook([bare, reserved, old], 'h1');
+    expect(admittedWithoutWebhook.map((v) => v.name)).toEqual(['bare']);
     expect(views[0]?.labels[TEMPLATE_HASH_LABEL]).toBe('h1');
     expect(views[1]).toBe(reserved);
     expect(views[2]).toBe(old);

@@ -1,15 +1,10 @@
 /**
- * Where the webhook's certificates live in the cluster: one Secret that every replica shares (so
- * all of them serve certificates from the same CA), and the caBundle of the
+ * Where the serving certificates (webhook and reservations) live in the cluster: one Secret that
+ * every replica shares (so all of them serve certificates from the same CA), and the caBundle of the
  * MutatingWebhookConfiguration (so the API server trusts that CA). Conflicts between replicas
  * are settled the agent-sandbox way: the write that loses re-reads and takes the winner's result.
  */
-import {
-  type AdmissionregistrationV1Api,
-  type CoreV1Api,
-  type V1MutatingWebhookConfiguration,
-  type V1Secret,
-} from '@kubernetes/client-node';
+import { type AdmissionregistrationV1Api, type CoreV1Api, type V1MutatingWebhookConfiguration, type V1Secret } from '@kubernetes/client-node';
 import { PodpoolError } from '../errors.js';
 import { apiStatus } from '../kube/api-status.js';
 import {
@@ -180,32 +175,4 @@ export async function patchCaBundle(
   // client-node sends this body as application/json-patch+json (the first type the API lists).
   await admission.patchMutatingWebhookConfiguration({ name: configurationName, body: operations });
   return 'patched';
-}
-
-/**
- * Creates the configuration, or replaces an existing one (with its resourceVersion, re-reading
- * on conflict). For url-registered webhooks in tests and for operators that own their config;
- * a Helm-installed configuration only needs patchCaBundle.
- */
-export async function applyWebhookConfiguration(admission: AdmissionregistrationV1Api, configuration: V1MutatingWebhookConfiguration): Promise<void> {
-  const name = configuration.metadata?.name;
-  if (!name) throw new PodpoolError('InvalidArgument', 'the MutatingWebhookConfiguration needs metadata.name');
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    try {
-      await admission.createMutatingWebhookConfiguration({ body: configuration });
-      return;
-    } catch (error) {
-      if (!isApiStatus(error, 409)) throw error;
-    }
-    try {
-      const existing = await admission.readMutatingWebhookConfiguration({ name });
-      const body = { ...configuration, metadata: { ...configuration.metadata, resourceVersion: existing.metadata?.resourceVersion } };
-      await admission.replaceMutatingWebhookConfiguration({ name, body });
-      return;
-    } catch (error) {
-      // 404: deleted between our create and read; 409: changed between read and replace. Start over.
-      if (!isApiStatus(error, 404) && !isApiStatus(error, 409)) throw error;
-    }
-  }
-  throw new PodpoolError('Conflict', `MutatingWebhookConfiguration ${name} kept changing under us (${MAX_ATTEMPTS} attempts)`);
 }

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../../src/metrics.js';
-import { CertificateDirectory } from '../../../src/webhook/certificate-directory.js';
-import { newCertificateBundle, type CertificateBundle, type PemPair } from '../../../src/webhook/certificates.js';
-import { ReloadableHttpsServer } from '../../../src/webhook/tls-server.js';
-import { httpsRequest } from './support.js';
+import { CertificateDirectory } from '../../../src/tls/certificate-directory.js';
+import { newCertificateBundle, type CertificateBundle, type PemPair } from '../../../src/tls/certificates.js';
+import { ReloadableHttpsServer } from '../../../src/tls/reloadable-https-server.js';
+import { httpsRequest } from '../webhook/support.js';
 
 const identity = { dnsNames: ['podpool-webhook.podpool-system.svc'], ipAddresses: ['127.0.0.1'] };
 const silent = pino({ level: 'silent' });

@@ -6,13 +6,13 @@
 import { STATE_LABEL, TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import type { PodView } from './pod-view.js';
 
-export function adoptUnstamped(views: readonly PodView[], currentHash: string): { views: PodView[]; unstamped: PodView[] } {
-  const unstamped: PodView[] = [];
+export function adoptPodsAdmittedWithoutWebhook(views: readonly PodView[], currentHash: string): { views: PodView[]; admittedWithoutWebhook: PodView[] } {
+  const admittedWithoutWebhook: PodView[] = [];
   const adopted = views.map((view) => {
     if (view.labels[TEMPLATE_HASH_LABEL] !== undefined || view.labels[STATE_LABEL] === 'reserved') return view;
     const stamped = { ...view, labels: { ...view.labels, [TEMPLATE_HASH_LABEL]: currentHash } };
-    unstamped.push(stamped);
+    admittedWithoutWebhook.push(stamped);
     return stamped;
   });
-  return { views: adopted, unstamped };
+  return { views: adopted, admittedWithoutWebhook };
 }

@@ -66,7 +66,7 @@ export class ReloadableHttpsServer {
 
   listen(port: number, host?: string): Promise<AddressInfo> {
     if (this.certificate === undefined) {
-      return Promise.reject(new PodpoolError('Unavailable', 'the webhook server has no certificate yet; call setCertificate first'));
+      return Promise.reject(new PodpoolError('Unavailable', 'the HTTPS server has no certificate yet; call setCertificate first'));
     }
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
