@@ -2,7 +2,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'podpool_process_' });
+// Unprefixed, so the standard process_* and nodejs_* names reach existing dashboards and alerts.
+collectDefaultMetrics({ register: registry });
+// prom-client also exports these gauges with a `_total` suffix, which Prometheus reserves for
+// counters (promtool check metrics refuses them); the same counts stay in the unsuffixed
+// nodejs_active_handles, nodejs_active_requests and nodejs_active_resources, by type.
+for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -39,14 +44,14 @@ export const poolDesiredReplicas = new Gauge({
   registers: [registry],
 });
 export const poolVelocity = new Gauge({
-  name: 'podpool_velocity_reservations_per_minute',
-  help: 'Reservation rate of the pool.',
+  name: 'podpool_velocity_reservations_per_second',
+  help: "Reservation rate of the pool, as the engine estimates it (status.currentVelocity is the same per minute).",
   labelNames: ['namespace', 'pool'] as const,
   registers: [registry],
 });
 export const poolAcceleration = new Gauge({
-  name: 'podpool_acceleration_reservations_per_minute_squared',
-  help: 'Change of the reservation rate of the pool.',
+  name: 'podpool_acceleration_reservations_per_second_squared',
+  help: 'Change of the reservation rate of the pool (status.currentAcceleration is the same per minute squared).',
   labelNames: ['namespace', 'pool'] as const,
   registers: [registry],
 });

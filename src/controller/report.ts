@@ -27,8 +27,9 @@ export function reportEvents(pool: PodPool, r: Recommendation, acted: Acted, lim
 
 export function recordMetrics(namespace: string, pool: string, classes: PodClasses, r: Recommendation): void {
   poolDesiredReplicas.set({ namespace, pool }, r.desiredReplicas);
-  poolVelocity.set({ namespace, pool }, r.velocity);
-  poolAcceleration.set({ namespace, pool }, r.acceleration);
+  // The engine counts per minute; Prometheus' base unit is the second.
+  poolVelocity.set({ namespace, pool }, r.velocity / 60);
+  poolAcceleration.set({ namespace, pool }, r.acceleration / 3600);
   poolPods.set({ namespace, pool, state: 'ready' }, classes.ready.length);
   poolPods.set({ namespace, pool, state: 'warming' }, classes.warming.length);
   poolPods.set({ namespace, pool, state: 'reserved' }, classes.reserved.length);
