@@ -61,6 +61,30 @@ export const poolPods = new Gauge({
   labelNames: ['namespace', 'pool', 'state'] as const,
   registers: [registry],
 });
+export const poolWantedReplicas = new Gauge({
+  name: 'podpool_pool_wanted_replicas',
+  help: 'Warm pods the controller aims for: spec.replicas (KEDA, an HPA) clamped to the pool bounds when set, else the engine recommendation.',
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
+export const poolAvailabilityTarget = new Gauge({
+  name: 'podpool_pool_availability_target',
+  help: 'The pool availability objective: the share of reservations that should find a ready pod at once.',
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
+export const poolAtMax = new Gauge({
+  name: 'podpool_pool_at_max',
+  help: '1 while the wanted warm count is clamped to maxPoolSize (demand above what the pool may hold), else 0.',
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
+export const poolDegraded = new Gauge({
+  name: 'podpool_pool_degraded',
+  help: 'One series per reason the pool is Degraded (PodCreateFailed, PodDeleteFailed, WebhookNotCalled, ...), value 1; none while it is not.',
+  labelNames: ['namespace', 'pool', 'reason'] as const,
+  registers: [registry],
+});
 export const isLeader = new Gauge({ name: 'podpool_leader', help: '1 while this replica holds the leader lease.', registers: [registry] });
 export const informerLists = new Counter({
   name: 'podpool_informer_lists_total',
@@ -123,7 +147,7 @@ export const certificateExpiry = new Gauge({
 // Reservations
 export const reservationsTotal = new Counter({
   name: 'podpool_reservations_total',
-  help: 'Reservation requests by outcome (warm, cold, failed).',
+  help: 'Reservation requests of known pools by outcome: warm (a ready pod at once), cold (served after waiting, ?wait=), refused (503: no ready pod within the wait, or every race for one lost), failed (client gone, errors).',
   labelNames: ['namespace', 'pool', 'outcome'] as const,
   registers: [registry],
 });
@@ -134,8 +158,31 @@ export const reservationDuration = new Histogram({
   buckets: [...LATENCY_BUCKETS, 30, 60],
   registers: [registry],
 });
+const WAIT_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
+export const reservationColdWait = new Histogram({
+  name: 'podpool_reservation_cold_wait_seconds',
+  help: 'How long cold reservations waited for a pod to turn ready before they were served.',
+  labelNames: ['namespace', 'pool'] as const,
+  buckets: WAIT_BUCKETS,
+  registers: [registry],
+});
+export const reservationRefusalRecovery = new Histogram({
+  name: 'podpool_reservation_refusal_recovery_seconds',
+  help: "From this replica's first refusal for want of a ready pod to the pool's next ready pod: the least a caller retrying after the 503 waited.",
+  labelNames: ['namespace', 'pool'] as const,
+  buckets: WAIT_BUCKETS,
+  registers: [registry],
+});
 export const reservationConflictsTotal = new Counter({
   name: 'podpool_reservation_conflicts_total',
   help: 'Reservation writes that lost a resourceVersion race and were retried on another pod.',
   registers: [registry],
 });
+
+/**
+ * The per-pool gauges only the leader's controller sets: cleared when leadership is lost, so a
+ * follower does not go on exporting what it last saw beside the new leader's values.
+ */
+export function resetPoolGauges(): void {
+  for (const gauge of [poolDesiredReplicas, poolWantedReplicas, poolVelocity, poolAcceleration, poolPods, poolAvailabilityTarget, poolAtMax, poolDegraded]) gauge.reset();
+}

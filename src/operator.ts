@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { PodPoolController } from './controller/controller.js';
 import { delay } from './kube/backoff.js';
-import { isLeader } from './metrics.js';
+import { isLeader, resetPoolGauges } from './metrics.js';
 import { ClusterCache } from './kube/cache.js';
 import { KubeEventRecorder } from './kube/events.js';
 import { LeaderElector } from './kube/leader-election.js';
@@ -130,7 +130,8 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
         name: config.leaseName,
         identity: config.identity,
         onStartedLeading: () => controller.start(),
-        onStoppedLeading: () => void controller.stop({ drain: false }),
+        // After the last reconciles of the term, so none sets a gauge again once they are cleared.
+        onStoppedLeading: () => void controller.stop({ drain: false }).then(resetPoolGauges),
       },
       log.child({ role: 'leader-election' }),
     );

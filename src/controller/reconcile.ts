@@ -21,7 +21,7 @@ import type { Expectations } from './expectations.js';
 import { forgetPool, observeReservations, observeWarmups } from './observe.js';
 import { expireOrphanedReservations } from './orphaned-reservations.js';
 import type { PoolWriter } from './pool-writer.js';
-import { forgetMetrics, recordMetrics, reference, reportEvents, reportProblems } from './report.js';
+import { forgetMetrics, recordMetrics, recordPoolHealth, reference, reportEvents, reportProblems } from './report.js';
 import { buildStatus, statusChanged } from './status.js';
 
 export const RESYNC_MS = 15_000;
@@ -109,6 +109,7 @@ export async function reconcilePool(key: string, deps: ReconcileDeps): Promise<R
   reportEvents(pool, recommendation, acted, limitedBy, deps);
   reportProblems(pool, problems, deps);
   recordMetrics(namespace, name, classes, recommendation);
+  recordPoolHealth(pool, wanted, limitedBy, [...problems, ...notices]);
   if (statusChanged(pool.status, status)) {
     try {
       await deps.writer.writeStatus(pool, status);

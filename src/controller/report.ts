@@ -2,7 +2,8 @@
 import type { V1ObjectReference } from '@kubernetes/client-node';
 import { API_GROUP_VERSION, KIND } from '../api/labels.js';
 import type { PodPool } from '../api/schema.js';
-import { poolAcceleration, poolDesiredReplicas, poolPods, poolVelocity } from '../metrics.js';
+import { poolAcceleration, poolAtMax, poolAvailabilityTarget, poolDegraded, poolDesiredReplicas, poolPods, poolVelocity, poolWantedReplicas } from '../metrics.js';
+import { availabilityTarget } from '../pool/availability.js';
 import type { PodClasses } from '../pool/classify.js';
 import type { Recommendation } from '../scaling/recommend.js';
 import type { Acted } from './act.js';
@@ -35,8 +36,30 @@ export function recordMetrics(namespace: string, pool: string, classes: PodClass
   poolPods.set({ namespace, pool, state: 'reserved' }, classes.reserved.length);
 }
 
+/** Reasons each pool was last reported Degraded for, so a reason that cleared loses its series. */
+const degradedReasons = new Map<string, Set<string>>();
+
+/** What the availability SLO and its alerts read: the target, the count aimed for, the ceiling, Degraded. */
+export function recordPoolHealth(pool: PodPool, wanted: number, limitedBy: string | undefined, problems: readonly string[]): void {
+  const labels = { namespace: pool.metadata.namespace ?? '', pool: pool.metadata.name ?? '' };
+  poolAvailabilityTarget.set(labels, availabilityTarget(pool));
+  poolWantedReplicas.set(labels, wanted);
+  poolAtMax.set(labels, limitedBy === 'maxPoolSize' ? 1 : 0);
+  const key = `${labels.namespace}/${labels.pool}`;
+  const reasons = new Set(problems.map((problem) => splitProblem(problem).reason));
+  for (const reason of degradedReasons.get(key) ?? []) if (!reasons.has(reason)) poolDegraded.remove({ ...labels, reason });
+  for (const reason of reasons) poolDegraded.set({ ...labels, reason }, 1);
+  if (reasons.size > 0) degradedReasons.set(key, reasons);
+  else degradedReasons.delete(key);
+}
+
 /** A deleted pool's series go with it, so dashboards do not show a ghost pool. */
 export function forgetMetrics(namespace: string, pool: string): void {
+  for (const reason of degradedReasons.get(`${namespace}/${pool}`) ?? []) poolDegraded.remove({ namespace, pool, reason });
+  degradedReasons.delete(`${namespace}/${pool}`);
+  poolAvailabilityTarget.remove({ namespace, pool });
+  poolWantedReplicas.remove({ namespace, pool });
+  poolAtMax.remove({ namespace, pool });
   poolDesiredReplicas.remove({ namespace, pool });
   poolVelocity.remove({ namespace, pool });
   poolAcceleration.remove({ namespace, pool });

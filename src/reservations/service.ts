@@ -5,10 +5,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { POOL_LABEL } from '../api/labels.js';
 import { PodpoolError } from '../errors.js';
-import { reservationConflictsTotal, reservationDuration, reservationsTotal } from '../metrics.js';
+import { reservationColdWait, reservationConflictsTotal, reservationDuration, reservationRefusalRecovery, reservationsTotal } from '../metrics.js';
 import { PodClaims } from './claims.js';
 import { ReservationUnavailableError } from './errors.js';
 import { podKeyOf, poolKeyOf, type ReservationPodSource } from './pod-source.js';
+import { RefusalRecovery } from './refusal-recovery.js';
 import { authorizeRelease, type Releaser } from './release-authorization.js';
 import { isReservable, isReserved, reservationOf, type Reservation } from './reservation.js';
 import { reservableCandidates, reserveReadyPod, type ReservationPodWriter, type ReserveContext, type ReserveRequest } from './reserve.js';
@@ -47,6 +48,7 @@ export class ReservationService {
   private readonly context: ReserveContext;
   private readonly now: () => number;
   private readonly unmetDemand: Pick<UnmetDemandRecorder, 'record'> | undefined;
+  private readonly refusals: RefusalRecovery;
 
   constructor(deps: ReservationServiceDeps) {
     this.source = deps.source;
@@ -62,6 +64,7 @@ export class ReservationService {
       now: this.now,
       random: deps.random ?? Math.random,
     };
+    this.refusals = new RefusalRecovery(this.now, (namespace, pool, seconds) => reservationRefusalRecovery.observe({ namespace, pool }, seconds));
     deps.source.onChange((key, change) => this.onPoolChange(key, change.pod, change.previousPod));
   }
 
@@ -81,14 +84,17 @@ export class ReservationService {
     try {
       const { pod, waited } = await this.reserveOrWait(request, startMs + waitMs, signal);
       const outcome: ReservationOutcome = waited ? 'cold' : 'warm';
+      const seconds = (this.now() - startMs) / 1000;
       reservationsTotal.inc({ ...labels, outcome });
-      reservationDuration.observe({ outcome }, (this.now() - startMs) / 1000);
+      reservationDuration.observe({ outcome }, seconds);
+      if (waited) reservationColdWait.observe(labels, seconds);
       return { reservation: reservationOf(pod), outcome };
     } catch (error) {
       // A vanished pool is the caller's 404, not a failed reservation of a known pool.
       if (!(error instanceof PodpoolError && error.code === 'NotFound')) {
-        reservationsTotal.inc({ ...labels, outcome: 'failed' });
-        reservationDuration.observe({ outcome: 'failed' }, (this.now() - startMs) / 1000);
+        const outcome = error instanceof ReservationUnavailableError ? 'refused' : 'failed';
+        reservationsTotal.inc({ ...labels, outcome });
+        reservationDuration.observe({ outcome }, (this.now() - startMs) / 1000);
       }
       throw error;
     }
@@ -139,6 +145,7 @@ export class ReservationService {
       });
       if (outcome === 'aborted') throw new PodpoolError('Unavailable', 'the client went away while waiting for a ready pod');
       if (outcome === 'timeout') {
+        this.refusals.refused(request.namespace, request.pool);
         const within = willWait ? ' within the wait' : '';
         throw new ReservationUnavailableError(`no ready pod in podpool ${key}${within}`, this.options.retryAfterSeconds);
       }
@@ -152,6 +159,9 @@ export class ReservationService {
     const name = current?.metadata?.name;
     if (namespace === undefined || name === undefined) return;
     this.claims.observe(podKeyOf(namespace, name), pod?.metadata?.resourceVersion);
-    if (pod !== undefined && isReservable(pod)) this.waiters.wakeOne(key);
+    if (pod !== undefined && isReservable(pod)) {
+      this.refusals.podReady(key);
+      this.waiters.wakeOne(key);
+    }
   }
 }
