@@ -38,6 +38,8 @@ export interface ReservationServiceDeps {
 }
 
 export type ReservationOutcome = 'warm' | 'cold';
+/** Every outcome podpool_reservations_total counts. */
+export const COUNTED_OUTCOMES = ['warm', 'cold', 'refused', 'failed'] as const;
 
 export class ReservationService {
   readonly options: ReservationOptions;
@@ -49,6 +51,7 @@ export class ReservationService {
   private readonly now: () => number;
   private readonly unmetDemand: Pick<UnmetDemandRecorder, 'record'> | undefined;
   private readonly refusals: RefusalRecovery;
+  private readonly poolsCounted = new Set<string>();
 
   constructor(deps: ReservationServiceDeps) {
     this.source = deps.source;
@@ -65,7 +68,10 @@ export class ReservationService {
       random: deps.random ?? Math.random,
     };
     this.refusals = new RefusalRecovery(this.now, (namespace, pool, seconds) => reservationRefusalRecovery.observe({ namespace, pool }, seconds));
-    deps.source.onChange((key, change) => this.onPoolChange(key, change.pod, change.previousPod));
+    deps.source.onChange((key, change) => {
+      if (change.pool !== undefined) this.startCounting(key, change.pool.metadata.namespace ?? '', change.pool.metadata.name ?? '');
+      this.onPoolChange(key, change.pod, change.previousPod);
+    });
   }
 
   /** The pool must be known to the (synced) cache. */
@@ -151,6 +157,16 @@ export class ReservationService {
       }
       waited = true;
     }
+  }
+
+  /**
+   * Every outcome's series exists at 0 from the moment the pool is known: Prometheus takes a
+   * series' first sample as its baseline, so reservations counted before it would be lost to rate().
+   */
+  private startCounting(key: string, namespace: string, pool: string): void {
+    if (this.poolsCounted.has(key)) return;
+    this.poolsCounted.add(key);
+    for (const outcome of COUNTED_OUTCOMES) reservationsTotal.inc({ namespace, pool, outcome }, 0);
   }
 
   private onPoolChange(key: string, pod: V1Pod | undefined, previousPod: V1Pod | undefined): void {

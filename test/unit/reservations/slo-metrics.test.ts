@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { reservationColdWait, reservationRefusalRecovery, reservationsTotal } from '../../../src/metrics.js';
+import type { PodPool } from '../../../src/api/schema.js';
+import type { PodChangeListener } from '../../../src/reservations/pod-source.js';
 import { ReservationService } from '../../../src/reservations/service.js';
 import { FakeCluster, NAMESPACE, readyPod } from './fakes.js';
 
@@ -35,6 +37,14 @@ describe('reservation SLO metrics', () => {
     cluster.put(readyPod('b', 'slo-outcomes'));
     expect((await pending).outcome).toBe('cold');
     expect(await outcomes('slo-outcomes')).toEqual({ warm: 1, refused: 1, cold: 1 });
+  });
+
+  it('starts every outcome at 0 when the pool appears, so rate() sees the first reservation', async () => {
+    const cluster = new FakeCluster(['slo-new']);
+    let listener: PodChangeListener | undefined;
+    new ReservationService({ source: { ...cluster, podsOf: () => [], hasSynced: () => true, getPool: () => undefined, onChange: (l) => (listener = l) }, writer: cluster });
+    listener?.(`${NAMESPACE}/slo-new`, { pool: { metadata: { namespace: NAMESPACE, name: 'slo-new' } } as PodPool });
+    expect(await outcomes('slo-new')).toEqual({ warm: 0, cold: 0, refused: 0, failed: 0 });
   });
 
   it('observes how long a cold reservation waited', async () => {
