@@ -73,6 +73,12 @@ export const poolAvailabilityTarget = new Gauge({
   labelNames: ['namespace', 'pool'] as const,
   registers: [registry],
 });
+export const poolSpikeMode = new Gauge({
+  name: 'podpool_pool_spike_mode',
+  help: "1 while the engine is in spike mode for the pool (the ScalingActive condition's SpikeMode), else 0.",
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
 export const poolAtMax = new Gauge({
   name: 'podpool_pool_at_max',
   help: '1 while the wanted warm count is clamped to maxPoolSize (demand above what the pool may hold), else 0.',
@@ -184,5 +190,5 @@ export const reservationConflictsTotal = new Counter({
  * follower does not go on exporting what it last saw beside the new leader's values.
  */
 export function resetPoolGauges(): void {
-  for (const gauge of [poolDesiredReplicas, poolWantedReplicas, poolVelocity, poolAcceleration, poolPods, poolAvailabilityTarget, poolAtMax, poolDegraded]) gauge.reset();
+  for (const gauge of [poolDesiredReplicas, poolWantedReplicas, poolVelocity, poolAcceleration, poolPods, poolSpikeMode, poolAvailabilityTarget, poolAtMax, poolDegraded]) gauge.reset();
 }

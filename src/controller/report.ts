@@ -2,7 +2,7 @@
 import type { V1ObjectReference } from '@kubernetes/client-node';
 import { API_GROUP_VERSION, KIND } from '../api/labels.js';
 import type { PodPool } from '../api/schema.js';
-import { poolAcceleration, poolAtMax, poolAvailabilityTarget, poolDegraded, poolDesiredReplicas, poolPods, poolVelocity, poolWantedReplicas } from '../metrics.js';
+import { poolAcceleration, poolAtMax, poolAvailabilityTarget, poolDegraded, poolDesiredReplicas, poolPods, poolSpikeMode, poolVelocity, poolWantedReplicas } from '../metrics.js';
 import { availabilityTarget } from '../pool/availability.js';
 import type { PodClasses } from '../pool/classify.js';
 import type { Recommendation } from '../scaling/recommend.js';
@@ -31,6 +31,7 @@ export function recordMetrics(namespace: string, pool: string, classes: PodClass
   // The engine counts per minute; Prometheus' base unit is the second.
   poolVelocity.set({ namespace, pool }, r.velocity / 60);
   poolAcceleration.set({ namespace, pool }, r.acceleration / 3600);
+  poolSpikeMode.set({ namespace, pool }, r.mode === 'spike' ? 1 : 0);
   poolPods.set({ namespace, pool, state: 'ready' }, classes.ready.length);
   poolPods.set({ namespace, pool, state: 'warming' }, classes.warming.length);
   poolPods.set({ namespace, pool, state: 'reserved' }, classes.reserved.length);
@@ -60,6 +61,7 @@ export function forgetMetrics(namespace: string, pool: string): void {
   poolAvailabilityTarget.remove({ namespace, pool });
   poolWantedReplicas.remove({ namespace, pool });
   poolAtMax.remove({ namespace, pool });
+  poolSpikeMode.remove({ namespace, pool });
   poolDesiredReplicas.remove({ namespace, pool });
   poolVelocity.remove({ namespace, pool });
   poolAcceleration.remove({ namespace, pool });

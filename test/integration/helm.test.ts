@@ -37,12 +37,13 @@ const ALL_TOGGLES = {
   'networkPolicy.enabled': true,
   'serviceMonitor.enabled': true,
   'prometheusRule.enabled': true,
+  'grafanaDashboard.enabled': true,
   'example.enabled': true,
 };
 
 const VALUE_SETS: Record<string, Record<string, unknown>> = {
   defaults: {},
-  'every optional part (cert-manager, NetworkPolicy, ServiceMonitor, PrometheusRule, example + external ScaledObject)': ALL_TOGGLES,
+  'every optional part (cert-manager, NetworkPolicy, ServiceMonitor, PrometheusRule, Grafana dashboard, example + external ScaledObject)': ALL_TOGGLES,
   'example with an external-push ScaledObject, cert-manager with a ClusterIssuer': {
     ...ALL_TOGGLES,
     'example.scaledObject.trigger': 'external-push',
@@ -646,6 +647,19 @@ describe('the Helm chart', () => {
     expect(urls.length).toBeGreaterThan(0);
     for (const url of urls) expect(url).toMatch(/^https:\/\/docs\.example\/podpool\/README\.md#podpool[a-z]+$/);
     expect(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion }).objects.filter((object) => object.kind === 'PrometheusRule')).toEqual([]);
+  });
+
+  it("renders the Grafana dashboard ConfigMap from dashboards/podpool.json, labelled for Grafana's sidecar", () => {
+    const link = join(CHART_DIR, 'files/dashboard.json');
+    expect(lstatSync(link).isSymbolicLink(), `${link} must link to dashboards/podpool.json`).toBe(true);
+    expect(readlinkSync(link)).toBe('../../../dashboards/podpool.json');
+    const values = { 'grafanaDashboard.enabled': true, 'grafanaDashboard.namespace': 'monitoring', 'grafanaDashboard.annotations': { grafana_folder: 'podpool' } };
+    const configMap = find(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values }).objects, 'ConfigMap', 'podpool-dashboard') as KubeObject & { data: Record<string, string> };
+    expect(configMap.metadata.namespace).toBe('monitoring');
+    expect(configMap.metadata.labels?.grafana_dashboard).toBe('1');
+    expect(configMap.metadata.annotations).toEqual({ grafana_folder: 'podpool' });
+    expect(JSON.parse(configMap.data['podpool.json'] ?? '')).toEqual(JSON.parse(readFileSync('dashboards/podpool.json', 'utf8')));
+    expect(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion }).objects.filter((object) => object.kind === 'ConfigMap')).toEqual([]);
   });
 
   it('renders a ServiceMonitor that keeps the pools\' own namespace label', () => {

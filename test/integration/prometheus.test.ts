@@ -4,6 +4,7 @@
  * reservations must come out of the recording rules as the availability the callers saw, every
  * rule must evaluate cleanly, and `promtool check metrics` must accept the scrape.
  */
+import { readFileSync } from 'node:fs';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POOL_LABEL, STATE_LABEL } from '../../src/api/labels.js';
@@ -17,6 +18,17 @@ const RULES = 'charts/podpool/files/rules.yaml';
 const POOL = 'burst';
 const POOL_SIZE = 6;
 const WINDOWS = ['5m', '30m', '1h', '6h', '1d', '3d'];
+const DASHBOARD = 'dashboards/podpool.json';
+
+interface DashboardPanel {
+  title: string;
+  targets?: { expr: string }[];
+}
+
+/** A panel's PromQL as Grafana sends it with every namespace and pool selected. */
+function asGrafanaSendsIt(expr: string): string {
+  return expr.replaceAll('$namespace', '.*').replaceAll('$pool', '.*').replaceAll('$__rate_interval', '5m');
+}
 
 describe('metrics and rules in a real Prometheus', () => {
   let kc: KubeConfig;
@@ -114,6 +126,19 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
     const rules = body.data.groups.flatMap((group) => group.rules);
     expect(rules.length).toBeGreaterThanOrEqual(16);
     expect(rules.filter((rule) => rule.health !== 'ok').map((rule) => `${rule.name}: ${rule.health} ${rule.lastError ?? ''}`)).toEqual([]);
+  });
+
+  it('answers every query of the Grafana dashboard with data', async () => {
+    // Traffic for the operator panels: the scaler's HTTP twin and one admission review.
+    expect((await fetch(`http://127.0.0.1:${operator?.metricsPort}/scaler/v1/namespaces/${namespace}/podpools/${POOL}`)).status).toBe(200);
+    await callReservations({ port: operator?.webhookPort, ca }, 'POST', '/mutate-v1-pod', undefined, {}).catch(() => undefined);
+    await eventually('two scrapes of the admission counter', async () => ((await value('count_over_time(podpool_admission_requests_total[1m])')) ?? 0) >= 2, 15_000);
+    const panels = (JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: DashboardPanel[] }).panels;
+    const queries = panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: asGrafanaSendsIt(target.expr) })));
+    expect(queries.length).toBeGreaterThanOrEqual(20);
+    const empty: string[] = [];
+    for (const { panel, expr } of queries) if (((await prometheus?.query(expr)) ?? []).length === 0) empty.push(`${panel}: ${expr}`);
+    expect(empty, 'dashboard queries that returned no data').toEqual([]);
   });
 
   it('serves a scrape promtool check metrics accepts, with the standard process and nodejs metrics', async () => {
