@@ -1,8 +1,10 @@
 /** The per-pool gauges the availability SLO and the alerts read, as the report step sets them. */
 import { describe, expect, it } from 'vitest';
 import type { PodPool } from '../../../src/api/schema.js';
-import { forgetMetrics, recordPoolHealth } from '../../../src/controller/report.js';
-import { poolAtMax, poolAvailabilityTarget, poolDegraded, poolWantedReplicas, registry, resetPoolGauges } from '../../../src/metrics.js';
+import { forgetMetrics, recordMetrics, recordPoolHealth } from '../../../src/controller/report.js';
+import type { PodClasses } from '../../../src/pool/classify.js';
+import type { Recommendation } from '../../../src/scaling/recommend.js';
+import { poolAcceleration, poolAtMax, poolAvailabilityTarget, poolDegraded, poolSpikeMode, poolVelocity, poolWantedReplicas, registry, resetPoolGauges } from '../../../src/metrics.js';
 import { makeSpec } from '../support/spec.js';
 
 function pool(name: string, extra: Record<string, unknown> = {}): PodPool {
@@ -42,5 +44,17 @@ describe('recordPoolHealth', () => {
     recordPoolHealth(pool('led'), 1, undefined, ['PodDeleteFailed: x']);
     resetPoolGauges();
     expect((await registry.metrics()).split('\n').filter((line) => line.includes('pool="led"'))).toEqual([]);
+  });
+});
+
+describe('recordMetrics', () => {
+  it('exports velocity per second, acceleration per second squared and the spike mode', async () => {
+    const classes = { ready: [], warming: [], reserved: [] } as unknown as PodClasses;
+    recordMetrics('ns', 'spiky', classes, { desiredReplicas: 4, velocity: 120, acceleration: 7200, mode: 'spike' } as unknown as Recommendation);
+    expect(await series(poolVelocity, 'spiky')).toEqual([{ namespace: 'ns', pool: 'spiky', value: 2 }]);
+    expect(await series(poolAcceleration, 'spiky')).toEqual([{ namespace: 'ns', pool: 'spiky', value: 2 }]);
+    expect(await series(poolSpikeMode, 'spiky')).toEqual([{ namespace: 'ns', pool: 'spiky', value: 1 }]);
+    recordMetrics('ns', 'spiky', classes, { desiredReplicas: 4, velocity: 0, acceleration: 0, mode: 'normal' } as unknown as Recommendation);
+    expect(await series(poolSpikeMode, 'spiky')).toEqual([{ namespace: 'ns', pool: 'spiky', value: 0 }]);
   });
 });
