@@ -2,7 +2,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'podpool_process_' });
+// Unprefixed, so the standard process_* and nodejs_* names reach existing dashboards and alerts.
+collectDefaultMetrics({ register: registry });
+// prom-client also exports these gauges with a `_total` suffix, which Prometheus reserves for
+// counters (promtool check metrics refuses them); the same counts stay in the unsuffixed
+// nodejs_active_handles, nodejs_active_requests and nodejs_active_resources, by type.
+for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -39,14 +44,14 @@ export const poolDesiredReplicas = new Gauge({
   registers: [registry],
 });
 export const poolVelocity = new Gauge({
-  name: 'podpool_velocity_reservations_per_minute',
-  help: 'Reservation rate of the pool.',
+  name: 'podpool_velocity_reservations_per_second',
+  help: "Reservation rate of the pool, as the engine estimates it (status.currentVelocity is the same per minute).",
   labelNames: ['namespace', 'pool'] as const,
   registers: [registry],
 });
 export const poolAcceleration = new Gauge({
-  name: 'podpool_acceleration_reservations_per_minute_squared',
-  help: 'Change of the reservation rate of the pool.',
+  name: 'podpool_acceleration_reservations_per_second_squared',
+  help: 'Change of the reservation rate of the pool (status.currentAcceleration is the same per minute squared).',
   labelNames: ['namespace', 'pool'] as const,
   registers: [registry],
 });
@@ -54,6 +59,36 @@ export const poolPods = new Gauge({
   name: 'podpool_pods',
   help: 'Pool pods by state (warming, ready, reserved).',
   labelNames: ['namespace', 'pool', 'state'] as const,
+  registers: [registry],
+});
+export const poolWantedReplicas = new Gauge({
+  name: 'podpool_pool_wanted_replicas',
+  help: 'Warm pods the controller aims for: spec.replicas (KEDA, an HPA) clamped to the pool bounds when set, else the engine recommendation.',
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
+export const poolAvailabilityTarget = new Gauge({
+  name: 'podpool_pool_availability_target',
+  help: 'The pool availability objective: the share of reservations that should find a ready pod at once.',
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
+export const poolSpikeMode = new Gauge({
+  name: 'podpool_pool_spike_mode',
+  help: "1 while the engine is in spike mode for the pool (the ScalingActive condition's SpikeMode), else 0.",
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
+export const poolAtMax = new Gauge({
+  name: 'podpool_pool_at_max',
+  help: '1 while the wanted warm count is clamped to maxPoolSize (demand above what the pool may hold), else 0.',
+  labelNames: ['namespace', 'pool'] as const,
+  registers: [registry],
+});
+export const poolDegraded = new Gauge({
+  name: 'podpool_pool_degraded',
+  help: 'One series per reason the pool is Degraded (PodCreateFailed, PodDeleteFailed, WebhookNotCalled, ...), value 1; none while it is not.',
+  labelNames: ['namespace', 'pool', 'reason'] as const,
   registers: [registry],
 });
 export const isLeader = new Gauge({ name: 'podpool_leader', help: '1 while this replica holds the leader lease.', registers: [registry] });
@@ -118,7 +153,7 @@ export const certificateExpiry = new Gauge({
 // Reservations
 export const reservationsTotal = new Counter({
   name: 'podpool_reservations_total',
-  help: 'Reservation requests by outcome (warm, cold, failed).',
+  help: 'Reservation requests of known pools by outcome: warm (a ready pod at once), cold (served after waiting, ?wait=), refused (503: no ready pod within the wait, or every race for one lost), failed (client gone, errors).',
   labelNames: ['namespace', 'pool', 'outcome'] as const,
   registers: [registry],
 });
@@ -129,8 +164,31 @@ export const reservationDuration = new Histogram({
   buckets: [...LATENCY_BUCKETS, 30, 60],
   registers: [registry],
 });
+const WAIT_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
+export const reservationColdWait = new Histogram({
+  name: 'podpool_reservation_cold_wait_seconds',
+  help: 'How long cold reservations waited for a pod to turn ready before they were served.',
+  labelNames: ['namespace', 'pool'] as const,
+  buckets: WAIT_BUCKETS,
+  registers: [registry],
+});
+export const reservationRefusalRecovery = new Histogram({
+  name: 'podpool_reservation_refusal_recovery_seconds',
+  help: "From this replica's first refusal for want of a ready pod to the pool's next ready pod: the least a caller retrying after the 503 waited.",
+  labelNames: ['namespace', 'pool'] as const,
+  buckets: WAIT_BUCKETS,
+  registers: [registry],
+});
 export const reservationConflictsTotal = new Counter({
   name: 'podpool_reservation_conflicts_total',
   help: 'Reservation writes that lost a resourceVersion race and were retried on another pod.',
   registers: [registry],
 });
+
+/**
+ * The per-pool gauges only the leader's controller sets: cleared when leadership is lost, so a
+ * follower does not go on exporting what it last saw beside the new leader's values.
+ */
+export function resetPoolGauges(): void {
+  for (const gauge of [poolDesiredReplicas, poolWantedReplicas, poolVelocity, poolAcceleration, poolPods, poolSpikeMode, poolAvailabilityTarget, poolAtMax, poolDegraded]) gauge.reset();
+}

@@ -12,7 +12,7 @@ import { PodPoolController } from './controller/controller.js';
 import { KubePoolWriter } from './controller/kube-pool-writer.js';
 import { Reconciler } from './controller/reconciler.js';
 import { delay } from './kube/backoff.js';
-import { isLeader } from './metrics.js';
+import { isLeader, resetPoolGauges } from './metrics.js';
 import { ClusterCache } from './kube/cache.js';
 import { KubeEventRecorder } from './kube/events.js';
 import { LeaderElector } from './kube/leader-election.js';
@@ -142,7 +142,8 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
         name: config.leaseName,
         identity: config.identity,
         onStartedLeading: () => controller.start(),
-        onStoppedLeading: () => void controller.stop({ drain: false }),
+        // After the last reconciles of the term, so none sets a gauge again once they are cleared.
+        onStoppedLeading: () => void controller.stop({ drain: false }).then(resetPoolGauges),
       },
       log.child({ role: 'leader-election' }),
     );

@@ -17,7 +17,7 @@ import { observePool, WarmupSampler, type Observation } from './observe.js';
 import { expireOrphanedReservations } from './orphaned-reservations.js';
 import type { EventRecorder, PodWriter, PoolReader, StatusWriter } from './ports.js';
 import { ReconcileFailed, type Problem } from './problems.js';
-import { forgetMetrics, recordMetrics, reportProblems, reportScalingEvents } from './report.js';
+import { forgetMetrics, recordMetrics, recordPoolHealth, reportProblems, reportScalingEvents } from './report.js';
 import { buildStatus, statusChanged } from './status.js';
 import { createPods } from './steps/create-pods.js';
 import { deletePods, type Deletion } from './steps/delete-pods.js';
@@ -148,6 +148,7 @@ export class Reconciler {
     reportScalingEvents(pool, recommendation, { created: acted.created, deletedSurplus: acted.deletedSurplus, limitedBy }, this.ports.events);
     reportProblems(pool, acted.problems, this.ports.events);
     recordMetrics(pool.metadata.namespace ?? '', pool.metadata.name ?? '', observed.classes, recommendation);
+    recordPoolHealth(pool, wanted, limitedBy, [...acted.problems, ...observed.notices]);
     // A pool deleted since the cache showed it has nothing left to report on ('gone').
     if (statusChanged(pool.status, status)) await this.ports.status.writeStatus(pool, status);
   }

@@ -6,10 +6,11 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { POOL_LABEL } from '../api/labels.js';
 import { poolKey, type PoolKey } from '../api/pool-key.js';
 import { PodpoolError } from '../errors.js';
-import { reservationConflictsTotal, reservationDuration, reservationsTotal } from '../metrics.js';
+import { reservationColdWait, reservationConflictsTotal, reservationDuration, reservationRefusalRecovery, reservationsTotal } from '../metrics.js';
 import { PodClaims } from './claims.js';
 import { ReservationUnavailableError } from './errors.js';
 import { podKeyOf, type ReservationPodSource } from './pod-source.js';
+import { RefusalRecovery } from './refusal-recovery.js';
 import { authorizeRelease, type Releaser } from './release-authorization.js';
 import { isReservable, isReserved, reservationOf, type Reservation } from './reservation.js';
 import { reservableCandidates, reserveReadyPod, type ReservationPodWriter, type ReserveContext, type ReserveRequest } from './reserve.js';
@@ -39,6 +40,8 @@ export interface ReservationServiceDeps {
 }
 
 export type ReservationOutcome = 'warm' | 'cold';
+/** Every outcome podpool_reservations_total counts. */
+export const COUNTED_OUTCOMES = ['warm', 'cold', 'refused', 'failed'] as const;
 
 export class ReservationService {
   readonly options: ReservationOptions;
@@ -49,6 +52,8 @@ export class ReservationService {
   private readonly context: ReserveContext;
   private readonly clock: Clock;
   private readonly unmetDemand: Pick<UnmetDemandRecorder, 'record'> | undefined;
+  private readonly refusals: RefusalRecovery;
+  private readonly poolsCounted = new Set<PoolKey>();
 
   constructor(deps: ReservationServiceDeps) {
     this.source = deps.source;
@@ -64,7 +69,11 @@ export class ReservationService {
       clock: this.clock,
       random: deps.random ?? Math.random,
     };
-    deps.source.onChange((key, change) => this.onPoolChange(key, change.pod, change.previousPod));
+    this.refusals = new RefusalRecovery(() => this.clock.now(), (namespace, pool, seconds) => reservationRefusalRecovery.observe({ namespace, pool }, seconds));
+    deps.source.onChange((key, change) => {
+      if (change.pool !== undefined) this.startCounting(key, change.pool.metadata.namespace ?? '', change.pool.metadata.name ?? '');
+      this.onPoolChange(key, change.pod, change.previousPod);
+    });
   }
 
   /** The pool must be known to the (synced) cache. */
@@ -83,14 +92,17 @@ export class ReservationService {
     try {
       const { pod, waited } = await this.reserveOrWait(request, startMs + waitMs, signal);
       const outcome: ReservationOutcome = waited ? 'cold' : 'warm';
+      const seconds = (this.clock.now() - startMs) / 1000;
       reservationsTotal.inc({ ...labels, outcome });
-      reservationDuration.observe({ outcome }, (this.clock.now() - startMs) / 1000);
+      reservationDuration.observe({ outcome }, seconds);
+      if (waited) reservationColdWait.observe(labels, seconds);
       return { reservation: reservationOf(pod), outcome };
     } catch (error) {
       // A vanished pool is the caller's 404, not a failed reservation of a known pool.
       if (!(error instanceof PodpoolError && error.code === 'NotFound')) {
-        reservationsTotal.inc({ ...labels, outcome: 'failed' });
-        reservationDuration.observe({ outcome: 'failed' }, (this.clock.now() - startMs) / 1000);
+        const outcome = error instanceof ReservationUnavailableError ? 'refused' : 'failed';
+        reservationsTotal.inc({ ...labels, outcome });
+        reservationDuration.observe({ outcome }, (this.clock.now() - startMs) / 1000);
       }
       throw error;
     }
@@ -141,11 +153,22 @@ export class ReservationService {
       });
       if (outcome === 'aborted') throw new PodpoolError('Unavailable', 'the client went away while waiting for a ready pod');
       if (outcome === 'timeout') {
+        this.refusals.refused(request.namespace, request.pool);
         const within = willWait ? ' within the wait' : '';
         throw new ReservationUnavailableError(`no ready pod in podpool ${key}${within}`, this.options.retryAfterSeconds);
       }
       waited = true;
     }
+  }
+
+  /**
+   * Every outcome's series exists at 0 from the moment the pool is known: Prometheus takes a
+   * series' first sample as its baseline, so reservations counted before it would be lost to rate().
+   */
+  private startCounting(key: PoolKey, namespace: string, pool: string): void {
+    if (this.poolsCounted.has(key)) return;
+    this.poolsCounted.add(key);
+    for (const outcome of COUNTED_OUTCOMES) reservationsTotal.inc({ namespace, pool, outcome }, 0);
   }
 
   private onPoolChange(key: PoolKey, pod: V1Pod | undefined, previousPod: V1Pod | undefined): void {
@@ -154,6 +177,9 @@ export class ReservationService {
     const name = current?.metadata?.name;
     if (namespace === undefined || name === undefined) return;
     this.claims.observe(podKeyOf(namespace, name), pod?.metadata?.resourceVersion);
-    if (pod !== undefined && isReservable(pod)) this.waiters.wakeOne(key);
+    if (pod !== undefined && isReservable(pod)) {
+      this.refusals.podReady(key);
+      this.waiters.wakeOne(key);
+    }
   }
 }

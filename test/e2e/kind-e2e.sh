@@ -180,7 +180,7 @@ say "reading /metrics"
 port_forward svc/podpool-metrics 18080 8080
 metrics=$(curl -sS --fail "http://127.0.0.1:18080/metrics") || fail "/metrics did not answer"
 # Series every replica exports (the Service may pick a follower: pool gauges are the leader's).
-for metric in podpool_leader podpool_workqueue_depth podpool_process_; do
+for metric in podpool_leader podpool_workqueue_depth process_cpu_seconds_total nodejs_eventloop_lag_seconds; do
   printf '%s\n' "$metrics" | grep -q "^$metric" || fail "/metrics has no $metric"
 done
 

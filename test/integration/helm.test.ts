@@ -23,24 +23,27 @@ import { freePort, kubeconfigYaml } from '../cluster/control-plane.js';
 import { issueCertificate } from '../cluster/pki.js';
 import { callReservations } from './support/reservations-api.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
+import { promtool } from '../cluster/prometheus.js';
 
 const CRD_FILE = 'podpool.dev_podpools.yaml';
 const RELEASE = 'podpool';
 
 /** Kinds whose CRDs (Prometheus Operator, cert-manager, KEDA) the local API server does not have. */
-const KINDS_FROM_ABSENT_CRDS = new Set(['monitoring.coreos.com/v1/ServiceMonitor', 'cert-manager.io/v1/Issuer', 'cert-manager.io/v1/Certificate', 'keda.sh/v1alpha1/ScaledObject']);
+const KINDS_FROM_ABSENT_CRDS = new Set(['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule', 'cert-manager.io/v1/Issuer', 'cert-manager.io/v1/Certificate', 'keda.sh/v1alpha1/ScaledObject']);
 
 /** Every optional part on. */
 const ALL_TOGGLES = {
   'certManager.enabled': true,
   'networkPolicy.enabled': true,
   'serviceMonitor.enabled': true,
+  'prometheusRule.enabled': true,
+  'grafanaDashboard.enabled': true,
   'example.enabled': true,
 };
 
 const VALUE_SETS: Record<string, Record<string, unknown>> = {
   defaults: {},
-  'every optional part (cert-manager, NetworkPolicy, ServiceMonitor, example + external ScaledObject)': ALL_TOGGLES,
+  'every optional part (cert-manager, NetworkPolicy, ServiceMonitor, PrometheusRule, Grafana dashboard, example + external ScaledObject)': ALL_TOGGLES,
   'example with an external-push ScaledObject, cert-manager with a ClusterIssuer': {
     ...ALL_TOGGLES,
     'example.scaledObject.trigger': 'external-push',
@@ -608,7 +611,7 @@ describe('the Helm chart', () => {
     expect(rules(find(objects, 'Role')).some((rule) => rule.resources.includes('secrets'))).toBe(false);
     // cert-manager's CA injector owns the caBundle: the operator needs no access to the configuration.
     expect(rules(find(objects, 'ClusterRole', 'podpool')).some((rule) => rule.resources.includes('mutatingwebhookconfigurations'))).toBe(false);
-    for (const kind of ['NetworkPolicy', 'ServiceMonitor', 'Issuer', 'PodPool', 'ScaledObject']) expect(find(objects, kind)).toBeDefined();
+    for (const kind of ['NetworkPolicy', 'ServiceMonitor', 'PrometheusRule', 'Issuer', 'PodPool', 'ScaledObject']) expect(find(objects, kind)).toBeDefined();
     const scaledObject = find(objects, 'ScaledObject') as unknown as { spec: Record<string, unknown> };
     expect(scaledObject.spec).toMatchObject({
       scaleTargetRef: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', name: 'sandboxes' },
@@ -622,6 +625,48 @@ describe('the Helm chart', () => {
       },
       triggers: [{ type: 'external', metadata: { scalerAddress: 'podpool-scaler.podpool-system.svc:9090', podPoolName: 'sandboxes', podPoolNamespace: 'podpool-system' } }],
     });
+  });
+
+  it('renders the PrometheusRule from files/rules.yaml unchanged but for the runbook URLs, and promtool accepts what it renders', () => {
+    interface RuleGroups {
+      groups: { name: string; rules: { alert?: string; annotations?: Record<string, string> }[] }[];
+    }
+    const source = parse(readFileSync(join(CHART_DIR, 'files/rules.yaml'), 'utf8')) as RuleGroups;
+    const render = (values: Record<string, unknown>) =>
+      (find(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'prometheusRule.enabled': true, ...values } }).objects, 'PrometheusRule') as unknown as { spec: RuleGroups; metadata: KubeObject['metadata'] });
+    const plain = render({ 'prometheusRule.labels': { release: 'kube-prometheus' } });
+    expect(plain.spec).toEqual(source);
+    expect(plain.metadata.labels?.release).toBe('kube-prometheus');
+    const file = join(mkdtempSync(join(tmpdir(), 'podpool-rules-')), 'rendered.yaml');
+    writeFileSync(file, JSON.stringify(plain.spec));
+    const checked = promtool(['check', 'rules', file]);
+    expect(checked.status, checked.stdout + checked.stderr).toBe(0);
+
+    const linked = render({ 'prometheusRule.runbookBaseUrl': 'https://docs.example/podpool/' });
+    const urls = linked.spec.groups.flatMap((group) => group.rules).filter((rule) => rule.alert !== undefined).map((rule) => rule.annotations?.runbook_url);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) expect(url).toMatch(/^https:\/\/docs\.example\/podpool\/README\.md#podpool[a-z]+$/);
+    expect(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion }).objects.filter((object) => object.kind === 'PrometheusRule')).toEqual([]);
+  });
+
+  it("renders the Grafana dashboard ConfigMap from dashboards/podpool.json, labelled for Grafana's sidecar", () => {
+    const link = join(CHART_DIR, 'files/dashboard.json');
+    expect(lstatSync(link).isSymbolicLink(), `${link} must link to dashboards/podpool.json`).toBe(true);
+    expect(readlinkSync(link)).toBe('../../../dashboards/podpool.json');
+    const values = { 'grafanaDashboard.enabled': true, 'grafanaDashboard.namespace': 'monitoring', 'grafanaDashboard.annotations': { grafana_folder: 'podpool' } };
+    const configMap = find(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values }).objects, 'ConfigMap', 'podpool-dashboard') as KubeObject & { data: Record<string, string> };
+    expect(configMap.metadata.namespace).toBe('monitoring');
+    expect(configMap.metadata.labels?.grafana_dashboard).toBe('1');
+    expect(configMap.metadata.annotations).toEqual({ grafana_folder: 'podpool' });
+    expect(JSON.parse(configMap.data['podpool.json'] ?? '')).toEqual(JSON.parse(readFileSync('dashboards/podpool.json', 'utf8')));
+    expect(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion }).objects.filter((object) => object.kind === 'ConfigMap')).toEqual([]);
+  });
+
+  it('renders a ServiceMonitor that keeps the pools\' own namespace label', () => {
+    const monitor = find(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'serviceMonitor.enabled': true } }).objects, 'ServiceMonitor') as unknown as {
+      spec: { endpoints: { honorLabels?: boolean }[] };
+    };
+    expect(monitor.spec.endpoints.map((endpoint) => endpoint.honorLabels)).toEqual([true]);
   });
 
   it('renders a NetworkPolicy that admits KEDA to the scaler and Prometheus to /metrics', () => {
