@@ -134,3 +134,11 @@ export const reservationConflictsTotal = new Counter({
   help: 'Reservation writes that lost a resourceVersion race and were retried on another pod.',
   registers: [registry],
 });
+
+// PodPoolClaims
+export const claimTransitionsTotal = new Counter({
+  name: 'podpool_claim_transitions_total',
+  help: 'PodPoolClaims entering a phase (Pending, Bound, Expired, Failed).',
+  labelNames: ['namespace', 'pool', 'phase'] as const,
+  registers: [registry],
+});

@@ -13,6 +13,8 @@ export interface WorkQueueOptions {
   ratePerSecond?: number;
   burst?: number;
   now?: () => number;
+  /** Where the queue reports its depth; default the podpool_workqueue_depth gauge (the PodPool controller's queue). */
+  reportDepth?: (depth: number) => void;
 }
 
 export class WorkQueue {
@@ -29,7 +31,15 @@ export class WorkQueue {
   private readonly options: Required<WorkQueueOptions>;
 
   constructor(options: WorkQueueOptions = {}) {
-    this.options = { baseDelayMs: 5, maxDelayMs: 1_000_000, ratePerSecond: 10, burst: 100, now: Date.now, ...options };
+    this.options = {
+      baseDelayMs: 5,
+      maxDelayMs: 1_000_000,
+      ratePerSecond: 10,
+      burst: 100,
+      now: Date.now,
+      reportDepth: (depth) => workQueueDepth.set(depth),
+      ...options,
+    };
     this.tokens = this.options.burst;
     this.lastRefillMs = this.options.now();
   }
@@ -50,7 +60,7 @@ export class WorkQueue {
     } else {
       this.queue.push(key);
     }
-    workQueueDepth.set(this.queue.length);
+    this.options.reportDepth(this.queue.length);
   }
 
   /** Adds the key after `ms`; an earlier pending delayed add wins. */
@@ -95,7 +105,7 @@ export class WorkQueue {
     if (key !== undefined) {
       this.queued.delete(key);
       this.processing.add(key);
-      workQueueDepth.set(this.queue.length);
+      this.options.reportDepth(this.queue.length);
       return Promise.resolve(key);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -125,7 +135,7 @@ export class WorkQueue {
     this.queue.length = 0;
     this.queued.clear();
     this.dirty.clear();
-    workQueueDepth.set(0);
+    this.options.reportDepth(0);
     if (this.shuttingDown && this.processing.size === 0) this.releaseWaiters();
   }
 
