@@ -73,11 +73,13 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   // Unmet demand is recorded by the reservation API on every replica and by the claim controller on the leader.
   const unmetDemand = new UnmetDemandRecorder(KubeUnmetDemandWriter.fromKubeConfig(kubeConfig), { log: log.child({ role: 'reservations' }) });
   const claims = new ClaimCache(claimSourceOf(kubeConfig), log.child({ role: 'claims-cache' }));
+  const claimApi = KubeClaimStatusWriter.fromKubeConfig(kubeConfig);
   const claimController = new PodPoolClaimController({
     claims,
     pools: cache,
     podWriter: KubeReservationPodWriter.fromKubeConfig(kubeConfig),
-    statusWriter: KubeClaimStatusWriter.fromKubeConfig(kubeConfig),
+    statusWriter: claimApi,
+    readClaim: (namespace, name) => claimApi.readClaim(namespace, name),
     readPool: (namespace, name) => livePools.readPool(namespace, name),
     unmetDemand,
     events: new KubeEventRecorder(kubeConfig, 'podpool-claims', log),

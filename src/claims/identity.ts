@@ -23,9 +23,13 @@ export function handOverOf(claim: PodPoolClaim): HandOver {
   return { owner: claimOwnerReference(claim), labels: claim.spec.podLabels, annotations: claim.spec.podAnnotations };
 }
 
-/** The uid of the claim that owns the pod, if a claim does. */
+/** The claim that owns the pod, if a claim does. */
+export function owningClaimOf(pod: V1Pod): V1OwnerReference | undefined {
+  return pod.metadata?.ownerReferences?.find((owner) => owner.kind === CLAIM_KIND && owner.apiVersion.startsWith(`${API_GROUP}/`));
+}
+
 export function owningClaimUid(pod: V1Pod): string | undefined {
-  return pod.metadata?.ownerReferences?.find((owner) => owner.kind === CLAIM_KIND && owner.apiVersion.startsWith(`${API_GROUP}/`))?.uid;
+  return owningClaimOf(pod)?.uid;
 }
 
 export function claimReference(claim: PodPoolClaim): V1ObjectReference {

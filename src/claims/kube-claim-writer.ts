@@ -1,4 +1,7 @@
-/** Writes a PodPoolClaim's status: a merge patch of /status guarded by the resourceVersion it was computed from. */
+/**
+ * The claim controller's calls on PodPoolClaims: a status write (a merge patch of /status guarded
+ * by the resourceVersion it was computed from) and a read, to be sure a claim is gone.
+ */
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { CLAIM_PLURAL, type PodPoolClaim, type PodPoolClaimStatus } from '../api/claim-schema.js';
 import { API_GROUP, API_VERSION } from '../api/labels.js';
@@ -9,13 +12,22 @@ export interface ClaimStatusWriter {
   writeStatus(claim: PodPoolClaim, status: PodPoolClaimStatus): Promise<'written' | 'gone'>;
 }
 
-type ClaimApi = Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus'>;
+type ClaimApi = Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus' | 'getNamespacedCustomObject'>;
 
 export class KubeClaimStatusWriter implements ClaimStatusWriter {
   constructor(private readonly api: ClaimApi) {}
 
   static fromKubeConfig(kubeConfig: KubeConfig): KubeClaimStatusWriter {
     return new KubeClaimStatusWriter(kubeConfig.makeApiClient(CustomObjectsApi));
+  }
+
+  async readClaim(namespace: string, name: string): Promise<PodPoolClaim | undefined> {
+    try {
+      return (await this.api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: CLAIM_PLURAL, namespace, name })) as PodPoolClaim;
+    } catch (error) {
+      if (apiStatus(error) === 404) return undefined;
+      throw error;
+    }
   }
 
   async writeStatus(claim: PodPoolClaim, status: PodPoolClaimStatus): Promise<'written' | 'gone'> {

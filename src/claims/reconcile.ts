@@ -1,6 +1,6 @@
 /**
  * One reconcile of the claims naming one pool (key `namespace/pool`), level-triggered:
- * observe (each claim's pod, the pool) -> decide (phase.ts) -> act (expire, bind oldest first)
+ * release (pods of deleted claims) -> observe (each claim's pod, the pool) -> decide (phase.ts) -> act (expire, bind oldest first)
  * -> report (status, events, unmet demand). Binding is the reservation API's own guarded write
  * (reserveReadyPod), so a pod never goes to two claims, nor to a claim and an API caller.
  */
@@ -18,6 +18,7 @@ import type { UnmetDemandRecorder } from '../reservations/unmet-demand.js';
 import type { ClaimSource } from './claim-cache.js';
 import { claimCaller, claimReference, handOverOf, owningClaimUid } from './identity.js';
 import type { ClaimStatusWriter } from './kube-claim-writer.js';
+import { releaseOrphans, type OrphanDeps } from './orphans.js';
 import { bindingOrder, claimStatus, claimStatusChanged, decideClaim, type StatusInput } from './phase.js';
 import type { RecentBinds } from './recent-binds.js';
 
@@ -29,7 +30,7 @@ export const CONTENTION_RETRY_MS = 1_000;
 export const STATUS_CONFLICT_RETRY_MS = 200;
 const STATUS_WRITE_CONCURRENCY = 16;
 
-export interface ClaimReconcileDeps {
+export interface ClaimReconcileDeps extends OrphanDeps {
   claims: ClaimSource;
   /** Pools and their pods: the process's informer cache. */
   pools: Pick<ReservationPodSource, 'getPool' | 'podsOf' | 'hasSynced'>;
@@ -75,12 +76,15 @@ export async function reconcileClaims(key: string, deps: ClaimReconcileDeps): Pr
   const namespace = key.slice(0, slash);
   const poolName = key.slice(slash + 1);
   if (!deps.claims.hasSynced() || !deps.pools.hasSynced()) return { requeueAfterMs: CONTENTION_RETRY_MS, bound: 0, pending: 0 };
-  const claims = deps.claims.claimsOf(namespace, poolName).filter((claim) => claim.metadata.deletionTimestamp === undefined);
+  const known = deps.claims.claimsOf(namespace, poolName);
+  const pods = deps.pools.podsOf(namespace, poolName);
+  const released = await releaseOrphans(namespace, pods, new Set(known.map((claim) => claim.metadata.uid ?? '')), deps);
+  if (released.length > 0) deps.log.info({ pods: released }, 'released the pods of deleted claims');
+  const claims = known.filter((claim) => claim.metadata.deletionTimestamp === undefined);
   if (claims.length === 0) return { requeueAfterMs: 0, bound: 0, pending: 0 };
   const nowMs = deps.now();
 
   // observe
-  const pods = deps.pools.podsOf(namespace, poolName);
   const held = new Map<string, V1Pod>();
   for (const pod of pods) {
     const uid = owningClaimUid(pod);

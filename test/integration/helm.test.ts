@@ -111,6 +111,13 @@ const OPERATOR_PERMISSIONS: Permission[] = [
   {
     scope: 'cluster',
     group: 'podpool.dev',
+    resource: 'podpoolclaims',
+    verb: 'get',
+    usedBy: 'releasing the pod of a claim the cache no longer shows, after reading it (src/claims/orphans.ts, kube-claim-writer.ts readClaim)',
+  },
+  {
+    scope: 'cluster',
+    group: 'podpool.dev',
     resource: 'podpoolclaims/status',
     verb: 'patch',
     usedBy: 'claim controller status (src/claims/kube-claim-writer.ts writeStatus)',

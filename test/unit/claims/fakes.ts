@@ -65,6 +65,10 @@ export class FakeClaims implements ClaimSource, ClaimStatusWriter {
     return 'written';
   }
 
+  async readClaim(_namespace: string, name: string): Promise<PodPoolClaim | undefined> {
+    return structuredClone(this.claims.get(name));
+  }
+
   phaseOf(name: string): string | undefined {
     return this.claims.get(name)?.status?.phase;
   }

@@ -34,6 +34,7 @@ function harness(options: { pools?: string[]; livePools?: string[] } = {}): Harn
     pools: cluster,
     podWriter: cluster,
     statusWriter: claims,
+    readClaim: (namespace, name) => claims.readClaim(namespace, name),
     readPool: async (_namespace, name) => (live.has(name) ? { metadata: { name } } : undefined),
     unmetDemand: { record: (_namespace, _pool, user) => (unmet.push(user), true) },
     events,
@@ -205,10 +206,31 @@ describe('reconcileClaims', () => {
     expect(flaky.claims.phaseOf('c')).toBe('Bound');
   });
 
-  it('forgets a deleted claim: nothing to do, no requeue', async () => {
+  it('deletes the pod of a deleted claim (a release), and nothing else; no requeue', async () => {
     const h = harness();
+    h.cluster.put(readyPod('p1'));
+    h.cluster.put(readyPod('p2'));
     h.claims.add('gone');
+    h.claims.add('stays');
+    await reconcileClaims(KEY, h.deps);
+    const kept = h.held().get('stays');
     h.claims.delete('gone');
+    expect(await reconcileClaims(KEY, h.deps)).toMatchObject({ bound: 0, pending: 0 });
+    expect([...h.held().keys()]).toEqual(['stays']);
+    expect(h.cluster.deletes).toHaveLength(1);
+    h.claims.delete('stays');
     expect(await reconcileClaims(KEY, h.deps)).toEqual({ requeueAfterMs: 0, bound: 0, pending: 0 });
+    expect(h.cluster.deletes.sort()).toEqual(['p1', 'p2'].sort());
+    expect(kept).toBeDefined();
+  });
+
+  it('keeps the pod of a claim the cache does not show while the API server still has it', async () => {
+    const h = harness();
+    h.cluster.put(readyPod('p1'));
+    h.claims.add('c');
+    await reconcileClaims(KEY, h.deps);
+    const hidden = { ...h.deps, claims: { ...h.claims, claimsOf: () => [], hasClaims: () => false, poolKeys: () => [], hasSynced: () => true } };
+    await reconcileClaims(KEY, hidden);
+    expect(h.cluster.deletes).toEqual([]);
   });
 });
