@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import Value from 'typebox/value';
+import { PodPoolClaimSpecSchema } from '../../../src/api/claim-schema.js';
 import { CLAIM_CRD_FILE, CRD_FILE, podPoolClaimCrd, podPoolClaimCrdYaml, podPoolCrd, podPoolCrdYaml, toStructuralSchema } from '../../../src/api/crd.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking arbitrary generated YAML
@@ -165,5 +167,13 @@ describe('the generated PodPoolClaim CRD', () => {
     const status = schema.properties.status as Node;
     expect(Object.keys(status.properties).sort()).toEqual(['boundTime', 'conditions', 'nodeName', 'observedGeneration', 'phase', 'podIP', 'podName']);
     expect(status.properties.phase.enum).toEqual(['Pending', 'Bound', 'Expired', 'Failed']);
+  });
+});
+
+describe('examples/podpoolclaim.yaml', () => {
+  it('is a PodPoolClaim whose spec the schema accepts', () => {
+    const example = parse(readFileSync('examples/podpoolclaim.yaml', 'utf8')) as Node;
+    expect(example).toMatchObject({ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPoolClaim', metadata: { name: 'alice-session' } });
+    expect([...Value.Errors(PodPoolClaimSpecSchema, example.spec)]).toEqual([]);
   });
 });
