@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { podPoolClaimCrdYaml, podPoolCrdYaml } from '../../src/api/crd.js';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
@@ -443,7 +443,8 @@ describe('the Helm chart', () => {
     expect(extracted.stdout).toBe(source);
     const shown = helm(['show', 'crds', archive]);
     expect(shown.status, shown.stderr).toBe(0);
-    expect(parseAllDocuments(shown.stdout).map((document) => document.toJS() as KubeObject)).toContainEqual(crd);
+    // It prints every CRD file of the chart as it is, one after the other.
+    expect(shown.stdout).toContain(source);
     // The README's upgrade step applies the chart's crds/ directory with kubectl.
     const applied = kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', join(CHART_DIR, 'crds')]);
     expect(applied.status, applied.stderr).toBe(0);
