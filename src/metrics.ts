@@ -192,3 +192,11 @@ export const reservationConflictsTotal = new Counter({
 export function resetPoolGauges(): void {
   for (const gauge of [poolDesiredReplicas, poolWantedReplicas, poolVelocity, poolAcceleration, poolPods, poolSpikeMode, poolAvailabilityTarget, poolAtMax, poolDegraded]) gauge.reset();
 }
+
+// PodPoolClaims
+export const claimTransitionsTotal = new Counter({
+  name: 'podpool_claim_transitions_total',
+  help: 'PodPoolClaims entering a phase (Pending, Bound, Expired, Failed).',
+  labelNames: ['namespace', 'pool', 'phase'] as const,
+  registers: [registry],
+});

@@ -8,6 +8,9 @@ import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
 import { systemClock } from './clock.js';
+import { ClaimCache, claimSourceOf } from './claims/claim-cache.js';
+import { PodPoolClaimController } from './claims/controller.js';
+import { KubeClaimStatusWriter } from './claims/kube-claim-writer.js';
 import { PodPoolController } from './controller/controller.js';
 import { KubePoolWriter } from './controller/kube-pool-writer.js';
 import { Reconciler } from './controller/reconciler.js';
@@ -66,6 +69,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   else kubeConfig.loadFromDefault();
 
   const cache = new ClusterCache(kubeConfig, log.child({ role: 'cache' }));
+  const livePools = KubeLivePoolReader.fromKubeConfig(kubeConfig);
   const controllerLog = log.child({ role: 'controller' });
   const poolWriter = new KubePoolWriter(kubeConfig);
   const reconciler = new Reconciler({
@@ -78,6 +82,28 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   });
   const controller = new PodPoolController(cache, reconciler, controllerLog, { workers: config.workers });
 
+  // Unmet demand is recorded by the reservation API on every replica and by the claim controller on the leader.
+  const unmetDemand = new UnmetDemandRecorder(KubeUnmetDemandWriter.fromKubeConfig(kubeConfig), { log: log.child({ role: 'reservations' }) });
+  const claims = new ClaimCache(claimSourceOf(kubeConfig), log.child({ role: 'claims-cache' }));
+  const claimApi = KubeClaimStatusWriter.fromKubeConfig(kubeConfig);
+  const claimController = new PodPoolClaimController({
+    claims,
+    pools: cache,
+    podWriter: KubeReservationPodWriter.fromKubeConfig(kubeConfig),
+    statusWriter: claimApi,
+    readClaim: (namespace, name) => claimApi.readClaim(namespace, name),
+    readPool: (namespace, name) => livePools.readPool(namespace, name),
+    unmetDemand,
+    events: new KubeEventRecorder(kubeConfig, 'podpool-claims', log),
+    log: log.child({ role: 'claims' }),
+    onPoolChange: (listener) => cache.onChange((key) => listener(key)),
+    onClaimChange: (listener) => claims.onChange(listener),
+  });
+  const startControllers = (): void => {
+    controller.start();
+    claimController.start();
+  };
+
   const scaler = new ScalerService(cache);
   // Ready only once the HTTPS servers serve their certificates too: a Service sends the API
   // server's admission calls to any Ready replica, and one still without certificates drops them.
@@ -89,6 +115,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   const app = metricsAndHealthApp({ ready }, [scalerHttpRouter(scaler)]);
   const metricsServer = await listen(app, config.metricsPort, config.bindAddress);
   await cache.start();
+  await claims.start();
 
   let scalerServer: ScalerGrpcServer | undefined;
   if (config.scalerPort > 0) {
@@ -104,13 +131,11 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   let reservationsServer: ReloadableHttpsServer | undefined;
   if (config.webhookPort > 0) {
     webhookServer = new ReloadableHttpsServer(
-      webhookApp({ pools: cache, livePools: KubeLivePoolReader.fromKubeConfig(kubeConfig), log: log.child({ role: 'webhook' }) }),
+      webhookApp({ pools: cache, livePools, log: log.child({ role: 'webhook' }) }),
     );
     httpsServers.push(webhookServer);
   }
-  let unmetDemand: UnmetDemandRecorder | undefined;
   if (config.reservationsPort > 0) {
-    unmetDemand = new UnmetDemandRecorder(KubeUnmetDemandWriter.fromKubeConfig(kubeConfig), { log: log.child({ role: 'reservations' }) });
     const app = express();
     app.disable('x-powered-by');
     app.use(
@@ -141,15 +166,18 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
         namespace: config.namespace,
         name: config.leaseName,
         identity: config.identity,
-        onStartedLeading: () => controller.start(),
-        // After the last reconciles of the term, so none sets a gauge again once they are cleared.
-        onStoppedLeading: () => void controller.stop({ drain: false }).then(resetPoolGauges),
+        onStartedLeading: startControllers,
+        onStoppedLeading: () => {
+          // After the last reconciles of the term, so none sets a gauge again once they are cleared.
+          void controller.stop({ drain: false }).then(resetPoolGauges);
+          void claimController.stop();
+        },
       },
       log.child({ role: 'leader-election' }),
     );
     elector.start();
   } else {
-    controller.start();
+    startControllers();
     isLeader.set(1);
   }
   log.info({ identity: config.identity, metricsPort: config.metricsPort, leaderElect: config.leaderElect }, 'operator started');
@@ -158,19 +186,17 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       log.info('shutting down: draining the controller, releasing the lease');
-      await controller.stop();
+      await Promise.all([controller.stop(), claimController.stop()]);
       await elector?.stop();
       certificates?.stop();
       await scalerServer?.close();
       await Promise.all(httpsServers.map((server) => server.close()));
       // Counts of requests turned away just before shutdown still reach status if the API answers soon.
-      if (unmetDemand !== undefined) {
-        const giveUp = new AbortController();
-        await Promise.race([unmetDemand.settled(), delay(2_000, giveUp.signal)]);
-        giveUp.abort();
-        unmetDemand.close();
-      }
-      await cache.stop();
+      const giveUp = new AbortController();
+      await Promise.race([unmetDemand.settled(), delay(2_000, giveUp.signal)]);
+      giveUp.abort();
+      unmetDemand.close();
+      await Promise.all([cache.stop(), claims.stop()]);
       await closeServer(metricsServer);
       log.info('stopped');
     })());

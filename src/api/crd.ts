@@ -1,5 +1,6 @@
-/** Generates the PodPool CustomResourceDefinition from the TypeBox schemas. */
+/** Generates the PodPool and PodPoolClaim CustomResourceDefinitions from the TypeBox schemas. */
 import { stringify } from 'yaml';
+import { CLAIM_KIND, CLAIM_PLURAL, CLAIM_SHORT_NAMES, CLAIM_SINGULAR, PodPoolClaimSpecSchema, PodPoolClaimStatusSchema } from './claim-schema.js';
 import { API_GROUP, API_VERSION, KIND, PLURAL, SHORT_NAMES, SINGULAR } from './labels.js';
 import { PodPoolSpecSchema, PodPoolStatusSchema } from './schema.js';
 
@@ -16,12 +17,14 @@ const KEPT_KEYWORDS = new Set([
   'maximum',
   'default',
   'enum',
+  'additionalProperties',
   'pattern',
   'format',
   'minLength',
   'maxLength',
   'minItems',
   'maxItems',
+  'maxProperties',
   'nullable',
 ]);
 
@@ -39,6 +42,9 @@ export function toStructuralSchema(node: JsonSchema): JsonSchema {
       );
     } else if (key === 'items') {
       out.items = toStructuralSchema(value as JsonSchema);
+    } else if (key === 'additionalProperties') {
+      // A map (string keys, typed values) is structural; additionalProperties: false is not.
+      if (typeof value === 'object' && value !== null) out.additionalProperties = toStructuralSchema(value as JsonSchema);
     } else {
       out[key] = value;
     }
@@ -54,50 +60,49 @@ export function toStructuralSchema(node: JsonSchema): JsonSchema {
   return out;
 }
 
-export function podPoolCrd(): JsonSchema {
+interface CrdDefinition {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  description: string;
+  subresources: JsonSchema;
+  printerColumns: JsonSchema[];
+  spec: unknown;
+  status: unknown;
+}
+
+function crdOf(definition: CrdDefinition): JsonSchema {
+  const { kind, plural } = definition;
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: {
-      name: `${PLURAL}.${API_GROUP}`,
+      name: `${plural}.${API_GROUP}`,
       labels: { 'app.kubernetes.io/name': 'podpool', 'app.kubernetes.io/part-of': 'podpool' },
     },
     spec: {
       group: API_GROUP,
       scope: 'Namespaced',
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES },
+      names: { kind, listKind: `${kind}List`, plural, singular: definition.singular, shortNames: definition.shortNames },
       versions: [
         {
           name: API_VERSION,
           served: true,
           storage: true,
-          subresources: {
-            status: {},
-            scale: {
-              specReplicasPath: '.spec.replicas',
-              statusReplicasPath: '.status.replicas',
-              labelSelectorPath: '.status.selector',
-            },
-          },
-          additionalPrinterColumns: [
-            { name: 'Ready', type: 'integer', jsonPath: '.status.readyPods', description: 'Ready, unreserved pods' },
-            { name: 'Reserved', type: 'integer', jsonPath: '.status.reservedPods', description: 'Pods handed to users' },
-            { name: 'Warming', type: 'integer', jsonPath: '.status.warmingPods', description: 'Pods not Ready yet' },
-            { name: 'Desired', type: 'integer', jsonPath: '.status.desiredReplicas', description: "The engine's recommendation" },
-            { name: 'Velocity', type: 'number', jsonPath: '.status.currentVelocity', description: 'Reservations per minute' },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
+          subresources: definition.subresources,
+          additionalPrinterColumns: definition.printerColumns,
           schema: {
             openAPIV3Schema: {
               type: 'object',
-              description: 'PodPool keeps a pool of pre-warmed pods, one handed to each user who reserves one.',
+              description: definition.description,
               required: ['spec'],
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
-                spec: toStructuralSchema(PodPoolSpecSchema as unknown as JsonSchema),
-                status: toStructuralSchema(PodPoolStatusSchema as unknown as JsonSchema),
+                spec: toStructuralSchema(definition.spec as JsonSchema),
+                status: toStructuralSchema(definition.status as JsonSchema),
               },
             },
           },
@@ -107,8 +112,61 @@ export function podPoolCrd(): JsonSchema {
   };
 }
 
+export function podPoolCrd(): JsonSchema {
+  return crdOf({
+    kind: KIND,
+    plural: PLURAL,
+    singular: SINGULAR,
+    shortNames: SHORT_NAMES,
+    description: 'PodPool keeps a pool of pre-warmed pods, one handed to each user who reserves one.',
+    subresources: {
+      status: {},
+      scale: {
+        specReplicasPath: '.spec.replicas',
+        statusReplicasPath: '.status.replicas',
+        labelSelectorPath: '.status.selector',
+      },
+    },
+    printerColumns: [
+      { name: 'Ready', type: 'integer', jsonPath: '.status.readyPods', description: 'Ready, unreserved pods' },
+      { name: 'Reserved', type: 'integer', jsonPath: '.status.reservedPods', description: 'Pods handed to users' },
+      { name: 'Warming', type: 'integer', jsonPath: '.status.warmingPods', description: 'Pods not Ready yet' },
+      { name: 'Desired', type: 'integer', jsonPath: '.status.desiredReplicas', description: "The engine's recommendation" },
+      { name: 'Velocity', type: 'number', jsonPath: '.status.currentVelocity', description: 'Reservations per minute' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    spec: PodPoolSpecSchema,
+    status: PodPoolStatusSchema,
+  });
+}
+
+export function podPoolClaimCrd(): JsonSchema {
+  return crdOf({
+    kind: CLAIM_KIND,
+    plural: CLAIM_PLURAL,
+    singular: CLAIM_SINGULAR,
+    shortNames: CLAIM_SHORT_NAMES,
+    description: 'PodPoolClaim asks for one ready pod of a PodPool in its namespace; the pod is the claim\'s until the claim is deleted or its TTL passes.',
+    subresources: { status: {} },
+    printerColumns: [
+      { name: 'Pool', type: 'string', jsonPath: '.spec.poolName', description: 'The PodPool the pod comes from' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Pending, Bound, Expired or Failed' },
+      { name: 'Pod', type: 'string', jsonPath: '.status.podName', description: 'The pod handed to the claim' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    spec: PodPoolClaimSpecSchema,
+    status: PodPoolClaimStatusSchema,
+  });
+}
+
 export const CRD_FILE = `crds/${API_GROUP}_${PLURAL}.yaml`;
 
 export function podPoolCrdYaml(): string {
   return `# Generated by \`podpool crd\` from src/api/schema.ts. Do not edit.\n${stringify(podPoolCrd(), { lineWidth: 0 })}`;
+}
+
+export const CLAIM_CRD_FILE = `crds/${API_GROUP}_${CLAIM_PLURAL}.yaml`;
+
+export function podPoolClaimCrdYaml(): string {
+  return `# Generated by \`podpool crd ${CLAIM_PLURAL}\` from src/api/claim-schema.ts. Do not edit.\n${stringify(podPoolClaimCrd(), { lineWidth: 0 })}`;
 }

@@ -6,7 +6,7 @@ type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   operator: { summary: 'run the operator (controller, scaler, webhook, reservations)', load: async () => (await import('./operator.js')).operatorCommand },
-  crd: { summary: 'print the PodPool CustomResourceDefinition YAML', load: async () => (await import('./crd.js')).crdCommand },
+  crd: { summary: 'print the PodPool (or PodPoolClaim) CustomResourceDefinition YAML', load: async () => (await import('./crd.js')).crdCommand },
   recommend: {
     summary: "print the scaling engine's decision for a pool as JSON",
     load: async () => (await import('./recommend.js')).recommendCommand,

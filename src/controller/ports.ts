@@ -4,10 +4,9 @@
  * implementations live elsewhere (kube/cache.ts, kube-pool-writer.ts, kube/events.ts); tests hand
  * in fakes.
  */
-import type { V1ObjectReference, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { PoolKey } from '../api/pool-key.js';
 import type { PodPool, PodPoolStatus } from '../api/schema.js';
-import type { EventType } from '../kube/events.js';
 
 /** The informer cache as the reconcile reads it. */
 export interface PoolReader {
@@ -44,6 +43,5 @@ export interface StatusWriter {
   writeStatus(pool: PodPool, status: PodPoolStatus): Promise<'written' | 'gone'>;
 }
 
-export interface EventRecorder {
-  record(object: V1ObjectReference, type: EventType, reason: string, message: string): void;
-}
+/** Events: the one port shared with the claim controller, so it lives beside its implementation. */
+export type { EventRecorder } from '../kube/events.js';

@@ -10,9 +10,14 @@ import type { Logger } from '../log.js';
 
 export type EventType = 'Normal' | 'Warning';
 
+/** Where controllers record Events: the port their tests fake; KubeEventRecorder is the real one. */
+export interface EventRecorder {
+  record(object: V1ObjectReference, type: EventType, reason: string, message: string): void;
+}
+
 const AGGREGATE_WINDOW_MS = 10 * 60 * 1000;
 
-export class KubeEventRecorder {
+export class KubeEventRecorder implements EventRecorder {
   private readonly api: CoreV1Api;
   private readonly recent = new Map<string, { name: string; count: number; firstMs: number; lastMs: number }>();
 

@@ -14,6 +14,8 @@ export interface WorkQueueOptions {
   ratePerSecond?: number;
   burst?: number;
   clock?: Clock;
+  /** Where the queue reports its depth; default the podpool_workqueue_depth gauge (the PodPool controller's queue). */
+  reportDepth?: (depth: number) => void;
 }
 
 /** Keys are strings of one kind (the controller's are PoolKeys). */
@@ -31,7 +33,15 @@ export class WorkQueue<Key extends string = string> {
   private readonly options: Required<WorkQueueOptions>;
 
   constructor(options: WorkQueueOptions = {}) {
-    this.options = { baseDelayMs: 5, maxDelayMs: 1_000_000, ratePerSecond: 10, burst: 100, clock: systemClock, ...options };
+    this.options = {
+      baseDelayMs: 5,
+      maxDelayMs: 1_000_000,
+      ratePerSecond: 10,
+      burst: 100,
+      clock: systemClock,
+      reportDepth: (depth) => workQueueDepth.set(depth),
+      ...options,
+    };
     this.tokens = this.options.burst;
     this.lastRefillMs = this.options.clock.now();
   }
@@ -52,7 +62,7 @@ export class WorkQueue<Key extends string = string> {
     } else {
       this.queue.push(key);
     }
-    workQueueDepth.set(this.queue.length);
+    this.options.reportDepth(this.queue.length);
   }
 
   /** Adds the key after `ms`; an earlier pending delayed add wins. */
@@ -97,7 +107,7 @@ export class WorkQueue<Key extends string = string> {
     if (key !== undefined) {
       this.queued.delete(key);
       this.processing.add(key);
-      workQueueDepth.set(this.queue.length);
+      this.options.reportDepth(this.queue.length);
       return Promise.resolve(key);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -127,7 +137,7 @@ export class WorkQueue<Key extends string = string> {
     this.queue.length = 0;
     this.queued.clear();
     this.dirty.clear();
-    workQueueDepth.set(0);
+    this.options.reportDepth(0);
     if (this.shuttingDown && this.processing.size === 0) this.releaseWaiters();
   }
 

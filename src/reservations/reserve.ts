@@ -3,12 +3,22 @@
  * resourceVersion the cache showed, and on a 409 move on to another pod. The cache is only
  * eventually consistent; atomicity comes from the guarded write (as in Agones' allocator).
  */
-import type { V1Pod } from '@kubernetes/client-node';
-import { RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../api/labels.js';
+import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import { API_GROUP, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../api/labels.js';
 import type { PodClaims } from './claims.js';
 import { podKeyOf, type ReservationPodSource } from './pod-source.js';
 import { isReservable } from './reservation.js';
 import type { Clock } from '../clock.js';
+
+/**
+ * What a PodPoolClaim adds to the hand-over, in the same guarded write: the claim as the pod's
+ * owner (so deleting the claim deletes the pod) and the claim's labels and annotations.
+ */
+export interface HandOver {
+  owner: V1OwnerReference;
+  labels?: Record<string, string> | undefined;
+  annotations?: Record<string, string> | undefined;
+}
 
 export interface ReservationWrite {
   namespace: string;
@@ -21,6 +31,7 @@ export interface ReservationWrite {
   /** RFC 3339 with milliseconds. */
   reservedAt: string;
   ttlSeconds?: number | undefined;
+  handOver?: HandOver | undefined;
 }
 
 export type ReservationWriteResult = { kind: 'reserved'; pod: V1Pod } | { kind: 'conflict' } | { kind: 'gone' };
@@ -34,22 +45,30 @@ export interface ReservationPodWriter {
   delete(namespace: string, podName: string, uid: string): Promise<'deleted' | 'gone'>;
 }
 
+/** A caller's own keys only: podpool's (podpool.dev/...) are never taken from a hand-over. */
+function callerKeys(entries: Record<string, string> | undefined): Record<string, string> {
+  const prefix = `${API_GROUP}/`;
+  return Object.fromEntries(Object.entries(entries ?? {}).filter(([key]) => !key.startsWith(prefix) && !key.includes(`.${prefix}`)));
+}
+
 /**
- * The merge patch that reserves a pod. Dropping ownerReferences takes the pod out of the pool's
- * ownership, so neither a scale-down nor deleting the PodPool (garbage collection) removes it.
+ * The merge patch that reserves a pod. Replacing ownerReferences takes the pod out of the pool's
+ * ownership, so neither a scale-down nor deleting the PodPool (garbage collection) removes it; a
+ * claim's hand-over makes the claim the owner instead.
  */
 export function reservationPatch(write: ReservationWrite): Record<string, unknown> {
   return {
     metadata: {
       resourceVersion: write.resourceVersion,
-      labels: { [STATE_LABEL]: 'reserved' },
+      labels: { ...callerKeys(write.handOver?.labels), [STATE_LABEL]: 'reserved' },
       annotations: {
+        ...callerKeys(write.handOver?.annotations),
         [RESERVED_BY_ANNOTATION]: write.user,
         [RESERVED_BY_CALLER_ANNOTATION]: write.caller,
         [RESERVED_AT_ANNOTATION]: write.reservedAt,
         [RESERVATION_TTL_ANNOTATION]: write.ttlSeconds === undefined ? null : String(write.ttlSeconds),
       },
-      ownerReferences: null,
+      ownerReferences: write.handOver === undefined ? null : [write.handOver.owner],
     },
   };
 }
@@ -61,6 +80,7 @@ export interface ReserveRequest {
   /** The authenticated Kubernetes username of the caller (never the asserted `user`). */
   caller: string;
   ttlSeconds?: number | undefined;
+  handOver?: HandOver | undefined;
 }
 
 export type ReserveAttempt =
@@ -119,6 +139,7 @@ export async function reserveReadyPod(context: ReserveContext, request: ReserveR
         caller: request.caller,
         reservedAt: new Date(nowMs).toISOString(),
         ttlSeconds: request.ttlSeconds,
+        handOver: request.handOver,
       });
     } catch (error) {
       // The guarded write makes a retry by anyone safe even if this one did land.

@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
-import { podPoolCrdYaml } from '../../src/api/crd.js';
+import { podPoolClaimCrdYaml, podPoolCrdYaml } from '../../src/api/crd.js';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
+import { CLAIM_PLURAL, type PodPoolClaim } from '../../src/api/claim-schema.js';
 import { adminKubeConfig, createNamespace, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
 import { CHART_DIR, canI, canIList, helm, renderChart, servedKinds, serverKubeVersion, templateArgs, toYamlStream, type KubeObject, type RbacRule } from './support/helm.js';
 import { freePort, kubeconfigYaml } from '../cluster/control-plane.js';
@@ -25,7 +26,7 @@ import { callReservations } from './support/reservations-api.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 import { promtool } from '../cluster/prometheus.js';
 
-const CRD_FILE = 'podpool.dev_podpools.yaml';
+const CRD_FILES = { 'podpool.dev_podpools.yaml': podPoolCrdYaml, 'podpool.dev_podpoolclaims.yaml': podPoolClaimCrdYaml };
 const RELEASE = 'podpool';
 
 /** Kinds whose CRDs (Prometheus Operator, cert-manager, KEDA) the local API server does not have. */
@@ -108,6 +109,22 @@ const OPERATOR_PERMISSIONS: Permission[] = [
     verb: 'patch',
     usedBy: 'controller status (src/controller/kube-pool-writer.ts writeStatus); unmet reservations (src/reservations/kube-unmet-demand-writer.ts)',
   },
+  { scope: 'cluster', group: 'podpool.dev', resource: 'podpoolclaims', verb: 'list', usedBy: 'ClaimCache informer (src/claims/claim-cache.ts)' },
+  { scope: 'cluster', group: 'podpool.dev', resource: 'podpoolclaims', verb: 'watch', usedBy: 'ClaimCache informer (src/claims/claim-cache.ts)' },
+  {
+    scope: 'cluster',
+    group: 'podpool.dev',
+    resource: 'podpoolclaims',
+    verb: 'get',
+    usedBy: 'releasing the pod of a claim the cache no longer shows, after reading it (src/claims/orphans.ts, kube-claim-writer.ts readClaim)',
+  },
+  {
+    scope: 'cluster',
+    group: 'podpool.dev',
+    resource: 'podpoolclaims/status',
+    verb: 'patch',
+    usedBy: 'claim controller status (src/claims/kube-claim-writer.ts writeStatus)',
+  },
   { scope: 'cluster', group: '', resource: 'pods', verb: 'list', usedBy: 'ClusterCache informer of pool pods (src/kube/cache.ts)' },
   { scope: 'cluster', group: '', resource: 'pods', verb: 'watch', usedBy: 'ClusterCache informer of pool pods (src/kube/cache.ts)' },
   { scope: 'cluster', group: '', resource: 'pods', verb: 'create', usedBy: 'controller scale-up (src/controller/kube-pool-writer.ts createPod)' },
@@ -116,7 +133,7 @@ const OPERATOR_PERMISSIONS: Permission[] = [
     group: '',
     resource: 'pods',
     verb: 'patch',
-    usedBy: 'controller relabels (kube-pool-writer.ts patchPodMetadata); reservation (src/reservations/kube-pod-writer.ts reserve)',
+    usedBy: 'controller relabels (kube-pool-writer.ts patchPodMetadata); reservation and claim hand-over (src/reservations/kube-pod-writer.ts reserve)',
   },
   {
     scope: 'cluster',
@@ -132,7 +149,7 @@ const OPERATOR_PERMISSIONS: Permission[] = [
     verb: 'get',
     usedBy: 'reservation release of a pod the cache does not show reserved, and after an unanswered reserve (kube-pod-writer.ts read)',
   },
-  { scope: 'cluster', group: '', resource: 'events', verb: 'create', usedBy: 'events on pools (src/kube/events.ts)' },
+  { scope: 'cluster', group: '', resource: 'events', verb: 'create', usedBy: 'events on pools and claims (src/kube/events.ts)' },
   { scope: 'cluster', group: '', resource: 'events', verb: 'patch', usedBy: 'a repeated event bumps its count (src/kube/events.ts)' },
   { scope: 'cluster', group: 'authentication.k8s.io', resource: 'tokenreviews', verb: 'create', usedBy: 'reservation API authentication (src/reservations/auth.ts)' },
   {
@@ -404,32 +421,37 @@ describe('the Helm chart', () => {
     kubeVersion = serverKubeVersion();
   });
 
-  it('ships the generated CRD from one source: charts/podpool/crds links to crds/, and helm follows the link', () => {
-    const link = join(CHART_DIR, 'crds', CRD_FILE);
-    expect(lstatSync(link).isSymbolicLink(), `${link} must be a symlink to ../../../crds/${CRD_FILE}`).toBe(true);
-    expect(readlinkSync(link)).toBe(`../../../crds/${CRD_FILE}`);
-    const source = readFileSync(join('crds', CRD_FILE), 'utf8');
-    expect(source, `crds/${CRD_FILE} is stale; regenerate it: npm run -s crd`).toBe(podPoolCrdYaml());
+  it.each(Object.entries(CRD_FILES))('ships the generated CRD %s from one source: charts/podpool/crds links to crds/, and helm follows the link', (file, generate) => {
+    const link = join(CHART_DIR, 'crds', file);
+    expect(lstatSync(link).isSymbolicLink(), `${link} must be a symlink to ../../../crds/${file}`).toBe(true);
+    expect(readlinkSync(link)).toBe(`../../../crds/${file}`);
+    const source = readFileSync(join('crds', file), 'utf8');
+    expect(source, `crds/${file} is stale; regenerate it: npm run -s crd`).toBe(generate());
     const crd = parse(source) as KubeObject;
 
     // helm template --include-crds renders it ...
     const { objects } = renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, extraArgs: ['--include-crds'] });
-    expect(find(objects, 'CustomResourceDefinition')).toEqual(crd);
+    expect(objects.filter((object) => object.kind === 'CustomResourceDefinition').map((object) => object.metadata.name).sort()).toEqual([
+      'podpoolclaims.podpool.dev',
+      'podpools.podpool.dev',
+    ]);
+    expect(find(objects, 'CustomResourceDefinition', crd.metadata.name)).toEqual(crd);
     // ... and helm package stores the file's contents, not the link.
     const out = mkdtempSync(join(tmpdir(), 'podpool-helm-package-'));
     const packaged = helm(['package', CHART_DIR, '--destination', out]);
     expect(packaged.status, packaged.stderr).toBe(0);
     const archive = join(out, 'podpool-0.1.0.tgz');
-    const extracted = spawnSync('tar', ['-xzOf', archive, `podpool/crds/${CRD_FILE}`], { encoding: 'utf8' });
+    const extracted = spawnSync('tar', ['-xzOf', archive, `podpool/crds/${file}`], { encoding: 'utf8' });
     expect(extracted.status, extracted.stderr).toBe(0);
     expect(extracted.stdout).toBe(source);
     const shown = helm(['show', 'crds', archive]);
     expect(shown.status, shown.stderr).toBe(0);
-    expect(parse(shown.stdout)).toEqual(crd);
+    // It prints every CRD file of the chart as it is, one after the other.
+    expect(shown.stdout).toContain(source);
     // The README's upgrade step applies the chart's crds/ directory with kubectl.
     const applied = kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', join(CHART_DIR, 'crds')]);
     expect(applied.status, applied.stderr).toBe(0);
-    expect(applied.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/podpools.podpool.dev');
+    expect(applied.stdout).toContain(`customresourcedefinition.apiextensions.k8s.io/${crd.metadata.name}`);
   });
 
   it('renders and lints without --kube-version: helm is built for the pinned Kubernetes version (test/cluster/build.sh)', () => {
@@ -475,6 +497,7 @@ describe('the Helm chart', () => {
     expect(kinds).toEqual(
       [
         'ClusterRole/podpool',
+        'ClusterRole/podpool-claims-edit',
         'ClusterRole/podpool-edit',
         'ClusterRole/podpool-reservations-user',
         'ClusterRole/podpool-reservations-admin',
@@ -500,6 +523,13 @@ describe('the Helm chart', () => {
     const reservationsAdmin = find(objects, 'ClusterRole', 'podpool-reservations-admin');
     expect(reservationsAdmin.rules).toEqual(reservationRules(['create', 'list', 'delete', 'release-any']));
     expect(reservationsAdmin.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-admin']).toBe('true');
+    // Whoever may edit a namespace may claim pods from its pools: plain RBAC on podpoolclaims.
+    const claimsEdit = find(objects, 'ClusterRole', 'podpool-claims-edit');
+    expect(claimsEdit.rules).toEqual([
+      { apiGroups: ['podpool.dev'], resources: ['podpoolclaims'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] },
+      { apiGroups: ['podpool.dev'], resources: ['podpoolclaims/status'], verbs: ['get'] },
+    ]);
+    expect(claimsEdit.metadata.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' });
 
     const deployment = find(objects, 'Deployment') as unknown as { spec: { replicas: number; template: { spec: Record<string, unknown> } } };
     expect(deployment.spec.replicas).toBe(2);
@@ -1022,6 +1052,43 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${poolNamespace}}]
     const log = readFileSync(operator?.logFile ?? '', 'utf8');
     expect(log, `the operator was refused something (log: ${operator?.logFile})`).not.toMatch(/forbidden|"code":403|HTTP-Code: 403/i);
   }, 60_000);
+
+  it("binds a PodPoolClaim a namespace editor creates (the chart's claims role, aggregated to edit), and deleting the claim deletes its pod", async () => {
+    const binding = `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: editor, namespace: ${poolNamespace}}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+subjects: [{kind: ServiceAccount, name: editor, namespace: ${poolNamespace}}]
+`;
+    expect(kubectl(['apply', '-f', '-'], { input: binding }).status).toBe(0);
+    const editor = await serviceAccountKubeconfig(kc, poolNamespace, 'editor');
+    const frontend = await serviceAccountKubeconfig(kc, poolNamespace, 'frontend');
+    const createClaims = ['create', `${CLAIM_PLURAL}.${API_GROUP}`, '-n', poolNamespace];
+    await eventually('edit to include the claims role', async () => canI(editor.path, createClaims), 20_000);
+    // Reserving through the API is not claiming: the reservations-user role grants no claims.
+    expect(canI(frontend.path, createClaims)).toBe(false);
+
+    await eventually('a ready pod', async () => (await ready()).length >= 1, 30_000);
+    const claim = `apiVersion: ${API_GROUP}/${API_VERSION}\nkind: PodPoolClaim\nmetadata: {name: by-editor, namespace: ${poolNamespace}}\nspec: {poolName: rbac}\n`;
+    const applied = kubectl(['apply', '-f', '-'], { input: claim, kubeconfigPath: editor.path });
+    expect(applied.status, applied.stderr).toBe(0);
+    const claimRef = { group: API_GROUP, version: API_VERSION, plural: CLAIM_PLURAL, namespace: poolNamespace, name: 'by-editor' };
+    const bound = await eventually('the claim to be Bound', async () => {
+      const current = (await custom.getNamespacedCustomObject(claimRef)) as PodPoolClaim;
+      return current.status?.phase === 'Bound' ? current : undefined;
+    }, 30_000);
+    const podName = bound.status?.podName ?? '';
+    const pod = await core.readNamespacedPod({ namespace: poolNamespace, name: podName });
+    expect(pod.metadata?.ownerReferences?.map((owner) => owner.uid)).toEqual([bound.metadata.uid]);
+    expect(kubectl(['delete', `${CLAIM_PLURAL}.${API_GROUP}`, 'by-editor', '-n', poolNamespace], { kubeconfigPath: editor.path }).status).toBe(0);
+    await eventually('the claimed pod to go', async () => {
+      try {
+        return (await core.readNamespacedPod({ namespace: poolNamespace, name: podName })).metadata?.deletionTimestamp !== undefined;
+      } catch (error) {
+        return (error as { code?: number }).code === 404;
+      }
+    }, 30_000);
+  }, 120_000);
 
   it('made only calls the chart allows, each listed in OPERATOR_PERMISSIONS, and used every row', async () => {
     // Let the Lease renew at least once more, so `update` is seen however fast the steps above ran.

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
-import { podPoolCrdYaml } from '../../../src/api/crd.js';
+import { CLAIM_PLURAL } from '../../../src/api/claim-schema.js';
+import { podPoolClaimCrdYaml, podPoolCrdYaml } from '../../../src/api/crd.js';
 import { API_GROUP, API_VERSION, PLURAL } from '../../../src/api/labels.js';
 import { kubeconfigYaml } from '../../cluster/control-plane.js';
 
@@ -51,15 +52,16 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 }
 
 /**
- * Installs (or updates) the generated CRD with kubectl server-side apply and waits until it is
+ * Installs (or updates) the generated CRDs (PodPool, PodPoolClaim) with kubectl server-side apply and waits until they are
  * served. (client-node's typed serializer would drop `default` and `x-kubernetes-*` keys.)
  */
 export async function installCrd(kc: KubeConfig): Promise<void> {
-  const applied = kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: podPoolCrdYaml() });
-  if (applied.status !== 0) throw new Error(`installing the CRD failed: ${applied.stderr}`);
+  const applied = kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: `${podPoolCrdYaml()}---\n${podPoolClaimCrdYaml()}` });
+  if (applied.status !== 0) throw new Error(`installing the CRDs failed: ${applied.stderr}`);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  await eventually('the PodPool CRD to be served', async () => {
+  await eventually('the PodPool and PodPoolClaim CRDs to be served', async () => {
     await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL });
+    await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: CLAIM_PLURAL });
     return true;
   });
 }

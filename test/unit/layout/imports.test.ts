@@ -51,6 +51,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   ...Object.fromEntries(PURE.map((module) => [module, PURE])),
   ...Object.fromEntries(['kube', 'tls', 'clock.ts', 'log.ts', 'metrics.ts'].map((module) => [module, PLUMBING])),
   ...Object.fromEntries(ROLES.map((module) => [module, [...PLUMBING, module, 'http-errors.ts', 'server.ts']])),
+  // PodPoolClaims are the reservation core's second front door: the same guarded write, so the one role built on another.
+  claims: [...PLUMBING, 'claims', 'reservations'],
 };
 
 describe('imports', () => {

@@ -123,15 +123,17 @@ export class FakeCluster implements ReservationPodSource, ReservationPodWriter {
     if (current === undefined) return { kind: 'gone' };
     if (current.metadata!.resourceVersion !== write.resourceVersion) return { kind: 'conflict' };
     const next = structuredClone(current);
-    next.metadata!.labels![STATE_LABEL] = 'reserved';
+    next.metadata!.labels = { ...next.metadata!.labels, ...write.handOver?.labels, [STATE_LABEL]: 'reserved' };
     next.metadata!.annotations = {
       ...next.metadata!.annotations,
+      ...write.handOver?.annotations,
       [RESERVED_BY_ANNOTATION]: write.user,
       [RESERVED_BY_CALLER_ANNOTATION]: write.caller,
       [RESERVED_AT_ANNOTATION]: write.reservedAt,
       ...(write.ttlSeconds === undefined ? {} : { [RESERVATION_TTL_ANNOTATION]: String(write.ttlSeconds) }),
     };
-    delete next.metadata!.ownerReferences;
+    if (write.handOver === undefined) delete next.metadata!.ownerReferences;
+    else next.metadata!.ownerReferences = [write.handOver.owner];
     return { kind: 'reserved', pod: this.put(next) };
   }
   async read(namespace: string, podName: string): Promise<V1Pod | undefined> {

@@ -36,6 +36,25 @@ describe('reservationPatch', () => {
       },
     });
   });
+  it("hands a claim's pod over to the claim: the claim owns it and its labels and annotations are added, never podpool's own keys", () => {
+    const owner = { apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPoolClaim', name: 'mine', uid: 'claim-uid', controller: true };
+    const patch = reservationPatch({
+      namespace: NAMESPACE,
+      podName: 'p',
+      resourceVersion: '7',
+      user: 'bob',
+      caller: 'podpool.dev/claim:team-a/mine',
+      reservedAt: '2026-11-24T14:00:00.123Z',
+      handOver: {
+        owner,
+        labels: { team: 'blue', [STATE_LABEL]: 'ready', 'x.podpool.dev/pool': 'other' },
+        annotations: { note: 'hi', [RESERVED_BY_ANNOTATION]: 'mallory' },
+      },
+    }) as { metadata: { labels: Record<string, string>; annotations: Record<string, string>; ownerReferences: unknown } };
+    expect(patch.metadata.ownerReferences).toEqual([owner]);
+    expect(patch.metadata.labels).toEqual({ team: 'blue', [STATE_LABEL]: 'reserved' });
+    expect(patch.metadata.annotations).toMatchObject({ note: 'hi', [RESERVED_BY_ANNOTATION]: 'bob' });
+  });
   it('clears any ttl annotation when no ttl is asked for', () => {
     const patch = reservationPatch({ namespace: NAMESPACE, podName: 'p', resourceVersion: '1', user: 'a', caller: 'c', reservedAt: 'x' });
     expect((patch.metadata as { annotations: Record<string, unknown> }).annotations[RESERVATION_TTL_ANNOTATION]).toBeNull();
