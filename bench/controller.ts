@@ -1,92 +1,215 @@
 /**
- * Controller benchmark against the real local control plane (kube-apiserver, scheduler, kwok):
- *   1. time to fill one pool of 300 pods to Ready, from the PodPool's creation;
- *   2. reconcile cost with 100 pools of 50 pods each, in steady state (resyncs; kwok's pods may
- *      flap under this load, so some reconciles relabel pods and write status): the reconcile
- *      duration histogram (wall-clock, API calls included) and the operator's CPU per reconcile.
- * Run: npm run bench:controller   (POOLS=100 PODS=50 FILL=300 to change the sizes)
+ * Controller benchmark against the real local control plane (kube-apiserver, scheduler, kwok nodes
+ * with Leases), one operator in this process:
+ *   1. fill: one pool of FILL pods from its creation to all Ready, beside the floor (a bare
+ *      node:https client creating the same pods, MAX_CONCURRENT_WRITES in flight, to all Ready),
+ *      ROUNDS alternating rounds;
+ *   2. scale: POOLS pools x PODS pods, then a quiet window of STEADY seconds with nothing changing:
+ *      operator CPU (share of one core), resident memory, reconciles and watch events per second,
+ *      and the memory each cached pod costs (heap after a full GC, with the pods vs without);
+ *   3. a spec change to one pool while the others idle (replicas +1, then -1, CHANGES times): the
+ *      time from the patch sent to the first create or delete the operator sent (seen in its cache).
+ * Run: npm run bench:controller [-- --json]   (FILL=300 ROUNDS=3 POOLS=1000 PODS=20 STEADY=60 CHANGES=20)
  */
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { Agent, request } from 'node:https';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch, type V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
+import { poolKey, type PoolKey } from '../src/api/pool-key.js';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL } from '../src/api/labels.js';
-import { reconcileDuration } from '../src/metrics.js';
+import { MAX_CONCURRENT_WRITES } from '../src/controller/steps/target.js';
+import { forEachBounded } from '../src/kube/bounded.js';
+import { informerEvents, reconcileDuration } from '../src/metrics.js';
 import { startOperator } from '../src/operator.js';
-import { installPodPoolCrd, startControlPlane } from '../test/cluster/control-plane.js';
+import { installCrds, startControlPlane, type ControlPlane } from '../test/cluster/control-plane.js';
+import { figure, recordResults, type Figure } from './results.js';
+import { percentile } from './support.js';
 
 const FILL = Number(process.env.FILL ?? 300);
-const POOLS = Number(process.env.POOLS ?? 100);
-const PODS = Number(process.env.PODS ?? 50);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const POOLS = Number(process.env.POOLS ?? 1000);
+const PODS = Number(process.env.PODS ?? 20);
+const STEADY = Number(process.env.STEADY ?? 60);
+const CHANGES = Number(process.env.CHANGES ?? 20);
+const NAMESPACE = 'bench';
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
+const CONTAINERS = [{ name: 'c', image: 'busybox' }];
+
+const isReady = (pod: V1Pod): boolean => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Counts Ready pods matching a label selector from one watch: the same yardstick for the floor and for podpool. */
+async function readyCounter(plane: ControlPlane, watch: Watch, labelSelector: string) {
+  const ready = new Set<string>();
+  const pods = new Set<string>();
+  const listed = JSON.parse(plane.kubectl(['get', 'pods', '-n', NAMESPACE, '-l', labelSelector, '-o', 'json'])) as { metadata: { resourceVersion: string } };
+  const request = await watch.watch(
+    `/api/v1/namespaces/${NAMESPACE}/pods`,
+    { labelSelector, resourceVersion: listed.metadata.resourceVersion },
+    (type: string, pod: V1Pod) => {
+      const name = pod.metadata?.name ?? '';
+      if (type === 'DELETED') {
+        pods.delete(name);
+        ready.delete(name);
+        return;
+      }
+      pods.add(name);
+      if (isReady(pod)) ready.add(name);
+      else ready.delete(name);
+    },
+    () => undefined,
+  );
+  return { ready: () => ready.size, pods: () => pods.size, stop: () => request.abort() };
+}
+
+/** The floor's client: one keep-alive agent with the admin certificate, bodies serialized once. */
+function bareCreator(plane: ControlPlane): (body: string) => Promise<void> {
+  const url = new URL(plane.server);
+  const agent = new Agent({ keepAlive: true, maxSockets: MAX_CONCURRENT_WRITES, ca: plane.caPem, cert: plane.admin.certPem, key: plane.admin.keyPem });
+  return (body) =>
+    new Promise((resolve, reject) => {
+      const call = request(
+        { agent, host: url.hostname, port: url.port, method: 'POST', path: `/api/v1/namespaces/${NAMESPACE}/pods`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => (response.statusCode === 201 ? resolve() : reject(new Error(`create ${response.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`))));
+        },
+      );
+      call.on('error', reject);
+      call.end(body);
+    });
+}
 
 const plane = await startControlPlane({ nodes: 10, log: () => undefined });
 try {
-  const kubectl = plane.kubectl;
-  installPodPoolCrd(plane);
-  kubectl(['create', 'namespace', 'bench']);
-  kubectl(['create', 'namespace', 'podpool-system']);
+  installCrds(plane);
+  plane.kubectl(['create', 'namespace', NAMESPACE]);
+  plane.kubectl(['create', 'namespace', 'podpool-system']);
   const operator = await startOperator(
     { kubeconfigPath: plane.kubeconfigPath, namespace: 'podpool-system', leaseName: 'podpool-controller', identity: 'bench', leaderElect: false, metricsPort: 0, bindAddress: '127.0.0.1', workers: 4, scalerPort: 0, webhookPort: 0, reservationsPort: 0, certificates: { kind: 'directory', directory: '' } },
     pino({ level: 'warn' }),
   );
   const custom = operator.kubeConfig.makeApiClient(CustomObjectsApi);
   const core = operator.kubeConfig.makeApiClient(CoreV1Api);
+  const watch = new Watch(operator.kubeConfig);
   const pool = (name: string, replicas: number): object => ({
     apiVersion: `${API_GROUP}/${API_VERSION}`,
     kind: 'PodPool',
     metadata: { name },
-    spec: { replicas, maxPoolSize: 1000, podTemplate: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    spec: { replicas, maxPoolSize: 1000, podTemplate: { spec: { containers: CONTAINERS } } },
   });
-  const readyPods = (): number => operator.cache.pods.list().filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-  const waitFor = async (check: () => boolean, timeoutMs: number): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 50));
+  const figures: Figure[] = [];
+
+  // 1. fill, alternating with the floor
+  const create = bareCreator(plane);
+  const fill = { floor: [] as number[], podpool: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const mode of round % 2 === 0 ? (['floor', 'podpool'] as const) : (['podpool', 'floor'] as const)) {
+      const selector = mode === 'floor' ? 'bench=floor' : `${POOL_LABEL}=fill`;
+      const counter = await readyCounter(plane, watch, selector);
+      const started = performance.now();
+      if (mode === 'floor') {
+        const body = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'floor-', labels: { bench: 'floor' } }, spec: { containers: CONTAINERS } });
+        await forEachBounded(Array.from({ length: FILL }, (_, i) => i), MAX_CONCURRENT_WRITES, () => create(body));
+      } else {
+        await custom.createNamespacedCustomObject({ ...ref, namespace: NAMESPACE, body: pool('fill', FILL) });
+      }
+      await waitFor(`${FILL} ${mode} pods Ready`, () => counter.ready() >= FILL, 300_000);
+      fill[mode].push((performance.now() - started) / 1000);
+      if (mode === 'podpool') await custom.deleteNamespacedCustomObject({ ...ref, namespace: NAMESPACE, name: 'fill' });
+      await core.deleteCollectionNamespacedPod({ namespace: NAMESPACE, labelSelector: selector, gracePeriodSeconds: 0 });
+      await waitFor(`the ${mode} pods to go`, () => counter.pods() === 0, 120_000);
+      counter.stop();
     }
-  };
+  }
+  const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+  const fillFloor = median(fill.floor);
+  const fillPodpool = median(fill.podpool);
+  figures.push(figure(`fill ${FILL} pods to Ready (median of ${ROUNDS})`, fillPodpool, 's', fillFloor, '<= 1.2x floor'));
 
-  // 1. fill
-  const started = Date.now();
-  await custom.createNamespacedCustomObject({ ...ref, namespace: 'bench', body: pool('fill', FILL) });
-  await waitFor(() => readyPods() >= FILL, 300_000);
-  const fillSeconds = (Date.now() - started) / 1000;
-  console.error(`filled ${FILL} pods in ${fillSeconds.toFixed(1)} s`);
-  await custom.deleteNamespacedCustomObject({ ...ref, namespace: 'bench', name: 'fill' });
-  await core.deleteCollectionNamespacedPod({ namespace: 'bench', labelSelector: `${POOL_LABEL}=fill`, gracePeriodSeconds: 0 });
-  await waitFor(() => operator.cache.pods.list().length === 0, 120_000);
-
-  // 2. many pools
-  const manyStarted = Date.now();
-  for (let i = 0; i < POOLS; i += 1) await custom.createNamespacedCustomObject({ ...ref, namespace: 'bench', body: pool(`p${i}`, PODS) });
-  // 5000 kwok pods overload a 2-core machine's fake kubelets (node heartbeats lag and the node
-  // lifecycle controller marks pods NotReady), so this phase waits for the pods to exist, not to be Ready.
-  const allPods = (): number => operator.cache.pods.list().length;
-  const progress = setInterval(() => console.error(`${allPods()} of ${POOLS * PODS} pods created, ${readyPods()} Ready`), 15_000);
-  await waitFor(() => allPods() >= POOLS * PODS, 1_800_000);
+  // 2. many pools, then nothing changing
+  await waitFor('an empty cache', () => operator.cache.pods.list().length === 0, 60_000);
+  globalThis.gc?.();
+  const heapEmpty = process.memoryUsage().heapUsed;
+  const scaleStarted = performance.now();
+  await forEachBounded(Array.from({ length: POOLS }, (_, i) => i), 16, async (i) => {
+    await custom.createNamespacedCustomObject({ ...ref, namespace: NAMESPACE, body: pool(`p${i}`, PODS) });
+  });
+  const readyPods = (): number => operator.cache.pods.list().filter(isReady).length;
+  const progress = setInterval(() => console.error(`${operator.cache.pods.list().length} of ${POOLS * PODS} pods, ${readyPods()} Ready`), 30_000);
+  await waitFor(`${POOLS * PODS} Ready pods`, () => readyPods() >= POOLS * PODS, 3_600_000);
   clearInterval(progress);
-  const manySeconds = (Date.now() - manyStarted) / 1000;
-  console.error(`created ${POOLS} x ${PODS} pods in ${manySeconds.toFixed(1)} s`);
-  await new Promise((r) => setTimeout(r, 5_000));
-  reconcileDuration.reset();
-  const measureMs = 35_000; // two resync periods of every pool
+  const scaleSeconds = (performance.now() - scaleStarted) / 1000;
+  console.error(`${POOLS} pools x ${PODS} pods Ready in ${scaleSeconds.toFixed(0)} s; settling`);
+  // Status writes of the last pools, warm-up samples and events settle within a resync or two.
+  await sleep(30_000);
+
+  const eventsNow = async (): Promise<number> => (await informerEvents.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const reconcilesNow = async (): Promise<number> => (await reconcileDuration.get()).values.find((v) => v.metricName === 'podpool_reconcile_duration_seconds_count')?.value ?? 0;
+  const [eventsBefore, reconcilesBefore] = [await eventsNow(), await reconcilesNow()];
   const cpuBefore = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, measureMs));
-  const steadyCpu = process.cpuUsage(cpuBefore);
-  const metric = (await reconcileDuration.get()).values;
-  const sum = metric.find((v) => v.metricName === 'podpool_reconcile_duration_seconds_sum')?.value ?? 0;
-  const count = metric.find((v) => v.metricName === 'podpool_reconcile_duration_seconds_count')?.value ?? 0;
-  const cpu = process.cpuUsage();
+  await sleep(STEADY * 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  const [eventsAfter, reconcilesAfter] = [await eventsNow(), await reconcilesNow()];
+  const cpuShare = (cpu.user + cpu.system) / 1000 / (STEADY * 1000);
+  const rssMb = process.memoryUsage().rss / 2 ** 20;
+  globalThis.gc?.();
+  const heapFull = process.memoryUsage().heapUsed;
+  const pods = operator.cache.pods.list().length;
+  const perPodKb = (heapFull - heapEmpty) / pods / 1024;
+  figures.push(
+    figure(`steady state ${POOLS} pools x ${PODS} pods: operator CPU`, cpuShare * 100, '% of a core', undefined, '< 5'),
+    figure(`steady state ${POOLS} pools x ${PODS} pods: resident memory`, rssMb, 'MiB', undefined, '< 500'),
+    figure('steady state: reconciles per second', (reconcilesAfter - reconcilesBefore) / STEADY, '1/s'),
+    figure('steady state: watch events absorbed per second', (eventsAfter - eventsBefore) / STEADY, '1/s'),
+    figure('heap per cached pod (after a full GC)', perPodKb, 'KiB'),
+  );
+
+  // 3. a spec change to one pool while the others idle
+  const changeLatencies: number[] = [];
+  const waiters = new Map<PoolKey, () => void>();
+  operator.cache.onChange((key) => waiters.get(key)?.());
+  for (let i = 0; i < CHANGES; i++) {
+    const name = `p${(i * 37) % POOLS}`;
+    const key = poolKey(NAMESPACE, name);
+    const before = new Set(operator.cache.podsOf(NAMESPACE, name).filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => p.metadata?.name));
+    const replicas = i % 2 === 0 ? PODS + 1 : PODS - 1;
+    const acted = new Promise<void>((resolve) =>
+      waiters.set(key, () => {
+        const now = operator.cache.podsOf(NAMESPACE, name).filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => p.metadata?.name);
+        if (now.length !== before.size || now.some((n) => !before.has(n))) resolve();
+      }),
+    );
+    const started = performance.now();
+    await custom.patchNamespacedCustomObject({ ...ref, namespace: NAMESPACE, name, body: { spec: { replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await acted;
+    changeLatencies.push(performance.now() - started);
+    waiters.delete(key);
+    await sleep(500);
+  }
+  changeLatencies.sort((a, b) => a - b);
+  figures.push(
+    figure('spec change acted on (patch sent -> first create/delete seen), p50', percentile(changeLatencies, 50), 'ms'),
+    figure('spec change acted on (patch sent -> first create/delete seen), p99', percentile(changeLatencies, 99), 'ms', undefined, '<= 1000'),
+  );
   await operator.stop();
 
-  console.log(`| measurement | value |
-| --- | --- |
-| fill one pool of ${FILL} pods to Ready (create -> all Ready on kwok) | ${fillSeconds.toFixed(1)} s (${(FILL / fillSeconds).toFixed(0)} pods/s) |
-| create ${POOLS} pools x ${PODS} pods (${POOLS * PODS} pods, all seen in the cache) | ${manySeconds.toFixed(1)} s |
-| steady-state reconciles in ${measureMs / 1000} s with ${POOLS} pools x ${PODS} pods | ${count} |
-| mean reconcile duration, wall-clock (steady state, waits on its API calls) | ${count > 0 ? ((sum / count) * 1000).toFixed(2) : 'n/a'} ms |
-| operator CPU per steady-state reconcile (process CPU in the window / reconciles) | ${count > 0 ? ((steadyCpu.user + steadyCpu.system) / 1000 / count).toFixed(2) : 'n/a'} ms |
-| operator CPU in the steady-state window (share of one core) | ${(((steadyCpu.user + steadyCpu.system) / 1000 / measureMs) * 100).toFixed(1)}% |
-| operator process CPU over the whole run (user+system) | ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s |`);
+  console.log(`Controller against the real API server and kwok (10 nodes with Leases), one operator in this process.
+
+| measurement | podpool | floor | ratio | goal |
+| --- | ---: | ---: | ---: | --- |
+${figures.map((f) => `| ${f.name} | ${f.value} ${f.unit} | ${f.floor ?? ''} | ${f.ratio === undefined ? '' : `${f.ratio}x`} | ${f.goal ?? ''} |`).join('\n')}
+
+fill rounds (s): floor ${fill.floor.map((s) => s.toFixed(2)).join(', ')}; podpool ${fill.podpool.map((s) => s.toFixed(2)).join(', ')}
+${POOLS} x ${PODS} pods Ready ${scaleSeconds.toFixed(0)} s after the first pool was created; ${pods} pods in the cache; heap ${(heapEmpty / 2 ** 20).toFixed(0)} -> ${(heapFull / 2 ** 20).toFixed(0)} MiB`);
+  recordResults('controller', 'npm run bench:controller -- --json', figures);
 } finally {
   await plane.stop();
 }

@@ -19,7 +19,7 @@ import { pino } from 'pino';
 import { API_GROUP, API_VERSION, PLURAL } from '../src/api/labels.js';
 import type { PodPool } from '../src/api/schema.js';
 import { startOperator, type RunningOperator } from '../src/operator.js';
-import { freePort, installPodPoolCrd, startControlPlane } from '../test/cluster/control-plane.js';
+import { freePort, installCrds, startControlPlane } from '../test/cluster/control-plane.js';
 import { startKeda } from '../test/cluster/keda.js';
 import { recommendedHpaBehavior, scaledObjectManifest, UNLIMITED_HPA_BEHAVIOR, type HpaBehavior } from '../test/cluster/scaled-object.js';
 
@@ -317,7 +317,7 @@ async function runOnPlane(hpaSyncSeconds: number, profiles: Profile[]): Promise<
     throw error;
   });
   try {
-    installPodPoolCrd(plane);
+    installCrds(plane);
     plane.kubectl(['create', 'namespace', 'podpool-system']);
     const ports = { scalerPort: await freePort(), metricsPort: await freePort() };
     operator = await startOperator(

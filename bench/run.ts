@@ -8,7 +8,7 @@ for (const name of BENCHMARKS) {
   const file = `bench/${name}.ts`;
   if (!existsSync(file)) continue;
   console.log(`\n=== ${name} ===`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', file, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', file, ...process.argv.slice(2)], { stdio: 'inherit' });
   if (result.status !== 0) failed += 1;
 }
 process.exitCode = failed === 0 ? 0 : 1;

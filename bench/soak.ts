@@ -12,7 +12,7 @@ import { randomInt } from 'node:crypto';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch, type V1Pod } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../src/api/labels.js';
 import type { PodPool } from '../src/api/schema.js';
-import { installPodPoolCrd, startControlPlane } from '../test/cluster/control-plane.js';
+import { installCrds, startControlPlane } from '../test/cluster/control-plane.js';
 import { startOperatorProcess, type OperatorProcess } from '../test/cluster/operator-process.js';
 import { scrape, sumOf } from '../test/integration/support/metrics.js';
 import { callReservations, type ReservationsAnswer } from '../test/integration/support/reservations-api.js';
@@ -41,7 +41,7 @@ const plane = await startControlPlane({ nodes: 4, log: () => undefined });
 const replicas: (OperatorProcess | undefined)[] = [undefined, undefined];
 const violations: string[] = [];
 try {
-  installPodPoolCrd(plane);
+  installCrds(plane);
   plane.kubectl(['create', 'namespace', NAMESPACE]);
   plane.kubectl(['create', 'namespace', LEASE_NAMESPACE]);
   plane.kubectl(['create', 'role', 'reserver', '-n', NAMESPACE, '--verb=create,delete', '--resource=podpools.podpool.dev/reservations']);

@@ -11,7 +11,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '../src/log.js';
 import { defaultIdentity, startOperator } from '../src/operator.js';
-import { installPodPoolCrd, startControlPlane, type ControlPlane } from '../test/cluster/control-plane.js';
+import { installCrds, startControlPlane, type ControlPlane } from '../test/cluster/control-plane.js';
 import { pointAtLoopbackScaler, startKeda } from '../test/cluster/keda.js';
 
 const withKeda = process.argv.includes('--keda');
@@ -30,7 +30,7 @@ if (kubeconfigPath === undefined) {
   plane = await startControlPlane();
   stops.unshift(plane.stop);
   kubeconfigPath = plane.kubeconfigPath;
-  installPodPoolCrd(plane);
+  installCrds(plane);
   plane.kubectl(['create', 'namespace', 'podpool-system']);
   plane.kubectl(['apply', '-f', 'examples/podpool.yaml']);
   // The example starts spec.replicas for KEDA's /scale; without KEDA the controller follows the engine.

@@ -98,6 +98,12 @@ export const informerLists = new Counter({
   labelNames: ['resource'] as const,
   registers: [registry],
 });
+export const informerEvents = new Counter({
+  name: 'podpool_informer_events_total',
+  help: 'Watch events the informers received, by type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR): the load the API server puts on the operator.',
+  labelNames: ['resource', 'type'] as const,
+  registers: [registry],
+});
 export const informerRestarts = new Counter({
   name: 'podpool_informer_restarts_total',
   help: 'Informer watch restarts after an error.',

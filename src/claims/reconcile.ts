@@ -10,6 +10,7 @@ import { parsePoolKey, type PoolKey } from '../api/pool-key.js';
 import type { Clock } from '../clock.js';
 import { PodpoolError } from '../errors.js';
 import { apiStatus } from '../kube/api-status.js';
+import { forEachBounded } from '../kube/bounded.js';
 import type { EventRecorder, EventType } from '../kube/events.js';
 import type { Logger } from '../log.js';
 import { claimTransitionsTotal } from '../metrics.js';
@@ -65,13 +66,6 @@ function isLive(pod: V1Pod | undefined): pod is V1Pod {
   return pod !== undefined && pod.metadata?.deletionTimestamp === undefined;
 }
 
-async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await run(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export async function reconcileClaims(key: PoolKey, deps: ClaimReconcileDeps): Promise<ClaimReconcileResult> {
   const { namespace, name: poolName } = parsePoolKey(key);
@@ -234,7 +228,7 @@ const EVENT_TYPE: Record<StatusInput['phase'], EventType> = { Pending: 'Normal',
 async function report(outcomes: Outcome[], deps: ClaimReconcileDeps, failures: string[]): Promise<number> {
   const nowIso = new Date(deps.clock.now()).toISOString();
   let conflicts = 0;
-  await forEachLimited(outcomes, STATUS_WRITE_CONCURRENCY, async ({ claim, status: input }) => {
+  await forEachBounded(outcomes, STATUS_WRITE_CONCURRENCY, async ({ claim, status: input }) => {
     const status: PodPoolClaimStatus = claimStatus(claim, input, nowIso);
     if (!claimStatusChanged(claim.status, status)) return;
     const before = claim.status?.conditions?.[0];

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./recommend.js')).recommendCommand,
   },
   reserve: { summary: 'reserve one ready pod of a pool for a user', load: async () => (await import('./reserve.js')).reserveCommand },
+  claim: { summary: 'claim one ready pod as a PodPoolClaim and wait until it is bound', load: async () => (await import('./claim.js')).claimCommand },
   release: { summary: 'end a reservation: delete the reserved pod', load: async () => (await import('./release.js')).releaseCommand },
   simulate: { summary: 'replay a demand trace against the engine and baseline policies', load: async () => (await import('./simulate.js')).simulateCommand },
   trace: { summary: 'generate an example demand trace (diurnal, spike, ramp, flat)', load: async () => (await import('./trace.js')).traceCommand },

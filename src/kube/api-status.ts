@@ -1,4 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
+import { errorMessage } from '../errors.js';
 
 /** The HTTP status of a failed API server call (404, 409, ...); undefined for any other error. */
 export function apiStatus(error: unknown): number | undefined {
@@ -39,4 +40,19 @@ function parseRetryAfter(value: string, nowMs: number): number | undefined {
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/** What the API server said when it refused a call: its Status message, else the error's own. */
+export function apiStatusMessage(error: unknown): string {
+  const body = (error as { body?: unknown } | null | undefined)?.body;
+  let status: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      status = JSON.parse(body);
+    } catch {
+      return body || errorMessage(error);
+    }
+  }
+  const message = (status as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' && message !== '' ? message : errorMessage(error);
 }

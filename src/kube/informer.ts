@@ -6,7 +6,7 @@
  */
 import { KubeConfig, ListWatch, Watch, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
-import { informerLists, informerRestarts } from '../metrics.js';
+import { informerEvents, informerLists, informerRestarts } from '../metrics.js';
 import { retryAfterMs } from './api-status.js';
 import { exponentialBackoffMs } from './backoff.js';
 
@@ -36,6 +36,7 @@ class PortWatch extends Watch {
   constructor(
     private readonly port: WatchPort,
     private readonly onAnswered: () => void,
+    private readonly onEvent: (phase: string) => void,
     private readonly log: Logger,
   ) {
     super(new KubeConfig());
@@ -45,6 +46,7 @@ class PortWatch extends Watch {
     let failed = false;
     this.log.debug({ path, resourceVersion: queryParams.resourceVersion }, 'informer watching');
     const controller = await this.port.watch(path, queryParams, (phase, object, raw) => {
+      this.onEvent(phase);
       if (phase === 'ERROR') this.log.debug({ path, status: object }, 'informer watch error event');
       callback(phase, object, raw);
     }, (err: unknown) => {
@@ -83,7 +85,12 @@ export class ResilientInformer<T extends KubernetesObject> {
       this.answered();
       return result;
     };
-    const watch = new PortWatch(source.watch, () => this.answered(), log.child({ resource }));
+    const watch = new PortWatch(
+      source.watch,
+      () => this.answered(),
+      (phase) => informerEvents.inc({ resource: this.resource, type: phase }),
+      log.child({ resource }),
+    );
     this.informer = new ListWatch<T>(source.path, watch, listAndMarkSynced, false, source.labelSelector);
     if (handlers.onAdd) this.informer.on('add', handlers.onAdd);
     if (handlers.onUpdate) this.informer.on('update', handlers.onUpdate);

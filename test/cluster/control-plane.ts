@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:https';
-import { podPoolCrdYaml } from '../../src/api/crd.js';
+import { podPoolClaimCrdYaml, podPoolCrdYaml } from '../../src/api/crd.js';
 import { issueCertificate, newKeyPair, type Issued } from './pki.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -405,8 +405,8 @@ status:
 `;
 }
 
-/** Installs the generated PodPool CRD (server-side apply) and waits until it is established. */
-export function installPodPoolCrd(plane: Pick<ControlPlane, 'kubectl'>): void {
-  plane.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], podPoolCrdYaml());
-  plane.kubectl(['wait', '--for=condition=Established', 'crd/podpools.podpool.dev', '--timeout=60s']);
+/** Installs the generated CRDs (PodPool, PodPoolClaim) with server-side apply and waits until they are established. */
+export function installCrds(plane: Pick<ControlPlane, 'kubectl'>): void {
+  plane.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], `${podPoolCrdYaml()}---\n${podPoolClaimCrdYaml()}`);
+  plane.kubectl(['wait', '--for=condition=Established', 'crd/podpools.podpool.dev', 'crd/podpoolclaims.podpool.dev', '--timeout=60s']);
 }

@@ -4,7 +4,8 @@
  * a missing pool, and the CRD's validation.
  */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLAIM_PLURAL } from '../../src/api/claim-schema.js';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, RESERVATION_TTL_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
@@ -146,6 +147,40 @@ describe('PodPoolClaims against a real API server', () => {
       expect(pod.metadata?.ownerReferences?.[0]?.uid).toBe(bound.metadata.uid);
     },
     timeoutAfterWaits(30_000, 30_000, 30_000, 60_000),
+  );
+
+  it(
+    'podpool claim: creates a claim as the kubeconfig user, waits until it is Bound and prints it; gives up and deletes it when no pod comes',
+    async () => {
+      const podpool = (...args: string[]) =>
+        spawnSync('node_modules/.bin/node', ['--import', 'tsx', 'src/cli/main.ts', 'claim', ...args, '-n', namespace], {
+          encoding: 'utf8',
+          env: { ...process.env, KUBECONFIG: inject('kubeconfigPath') },
+          timeout: 60_000,
+        });
+      await eventually('a ready pod', async () => (await readyPods('sandboxes')).length >= 1, 30_000);
+      const claimed = podpool('sandboxes', '--name', 'cli-session', '--user', 'bob', '--ttl', '600', '-l', 'session=cli', '--annotation', 'note=from the cli');
+      expect(claimed.stderr).toBe('');
+      expect(claimed.status).toBe(0);
+      const printed = JSON.parse(claimed.stdout) as { name: string; phase: string; podName: string; podIP: string; reason: string };
+      expect(printed).toMatchObject({ name: 'cli-session', namespace, pool: 'sandboxes', phase: 'Bound', reason: 'PodBound' });
+      const pod = await core.readNamespacedPod({ namespace, name: printed.podName });
+      expect(pod.status?.podIP).toBe(printed.podIP);
+      expect(pod.metadata?.labels).toMatchObject({ session: 'cli', [STATE_LABEL]: 'reserved' });
+      expect(pod.metadata?.annotations).toMatchObject({ note: 'from the cli', [RESERVED_BY_ANNOTATION]: 'bob', [RESERVATION_TTL_ANNOTATION]: '600' });
+      await claims.delete(namespace, 'cli-session');
+
+      await createPodPool(kc, namespace, 'never', { replicas: 0, warmupSeconds: 5 });
+      const gaveUp = podpool('never', '--name', 'cli-waits', '--wait', '2s');
+      expect(gaveUp.status).toBe(1);
+      expect(gaveUp.stderr).toContain(`no ready pod of podpool ${namespace}/never within 2s; the claim cli-waits was deleted`);
+      await eventually('the abandoned claim to go', async () => !(await claims.list(namespace)).some((claim) => claim.metadata.name === 'cli-waits'));
+
+      const refused = podpool('Not_A_Pool');
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/^podpool claim: creating the PodPoolClaim: .*spec\.poolName.* \(InvalidArgument\)\n$/s);
+    },
+    timeoutAfterWaits(30_000, 60_000, 30_000),
   );
 
   it('refuses a changed spec, podpool.dev/ label keys and a poolName that is no DNS label', async () => {

@@ -1,7 +1,7 @@
 /** Deletes the plan's pods and the expired reservations, each only if it is still the pod the plan saw. */
 import { podsDeletedTotal } from '../../metrics.js';
 import type { PodView } from '../../pool/pod-view.js';
-import { forEachBounded } from '../bounded.js';
+import { forEachBounded } from '../../kube/bounded.js';
 import type { Expectations } from '../expectations.js';
 import type { PodWriter } from '../ports.js';
 import { writeFailed, type Problem } from '../problems.js';

@@ -4,7 +4,7 @@
  */
 import { RESERVED_AT_ANNOTATION } from '../../api/labels.js';
 import type { PodView } from '../../pool/pod-view.js';
-import { forEachBounded } from '../bounded.js';
+import { forEachBounded } from '../../kube/bounded.js';
 import type { PodWriter } from '../ports.js';
 import { writeFailed, type Problem } from '../problems.js';
 import { MAX_CONCURRENT_WRITES, type PoolTarget } from './target.js';

@@ -6,7 +6,7 @@
 import { STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../api/labels.js';
 import type { Plan } from '../../pool/plan.js';
 import type { PodView } from '../../pool/pod-view.js';
-import { forEachBounded } from '../bounded.js';
+import { forEachBounded } from '../../kube/bounded.js';
 import { poolOwnerReference } from '../pod-factory.js';
 import type { PodWriter } from '../ports.js';
 import { writeFailed, type Problem } from '../problems.js';

@@ -1,6 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { httpStatus, retryAfterMs } from '../../../src/kube/api-status.js';
+import { apiStatusMessage, httpStatus, retryAfterMs } from '../../../src/kube/api-status.js';
 
 const NOW = Date.parse('2025-01-01T00:00:00Z');
 
@@ -38,5 +38,16 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(answer(500), NOW)).toBeUndefined();
     expect(retryAfterMs(answer(409, { 'retry-after': '1' }), NOW)).toBeUndefined();
     expect(retryAfterMs(new TypeError('fetch failed'), NOW)).toBeUndefined();
+  });
+});
+
+describe('apiStatusMessage', () => {
+  it("answers the API server's Status message, from a parsed or a string body, else the error's own message", () => {
+    const status = { kind: 'Status', code: 422, message: 'PodPoolClaim.podpool.dev "x" is invalid: spec.poolName: Invalid value' };
+    expect(apiStatusMessage(new ApiException(422, 'Unknown API Status Code!', status, {}))).toBe(status.message);
+    expect(apiStatusMessage(new ApiException(422, 'Unknown API Status Code!', JSON.stringify(status), {}))).toBe(status.message);
+    expect(apiStatusMessage(new ApiException(502, 'Bad Gateway', 'upstream gone', {}))).toBe('upstream gone');
+    expect(apiStatusMessage(new ApiException(500, 'boom', { kind: 'Status' }, {}))).toContain('boom');
+    expect(apiStatusMessage(new TypeError('fetch failed'))).toBe('fetch failed');
   });
 });

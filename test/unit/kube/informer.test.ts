@@ -2,6 +2,7 @@ import { ApiException, type KubernetesListObject, type V1Pod } from '@kubernetes
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ResilientInformer, type WatchPort } from '../../../src/kube/informer.js';
+import { informerEvents } from '../../../src/metrics.js';
 
 const log = pino({ level: 'silent' });
 
@@ -132,5 +133,29 @@ describe('ResilientInformer after an API server restart', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(pods.healthy()).toEqual({ ok: true, detail: 'pods: ok' });
     await pods.stop();
+  });
+});
+
+describe('ResilientInformer counts the watch events it absorbs', () => {
+  it('by resource and type, in podpool_informer_events_total', async () => {
+    const pod = (name: string, resourceVersion: string): V1Pod => ({ metadata: { name, namespace: 'a', resourceVersion } });
+    const events: Array<[string, V1Pod]> = [
+      ['ADDED', pod('p1', '101')],
+      ['MODIFIED', pod('p1', '102')],
+      ['MODIFIED', pod('p1', '103')],
+      ['DELETED', pod('p1', '104')],
+    ];
+    const watch: WatchPort = {
+      watch: async (_path, _query, callback) => {
+        for (const [type, object] of events.splice(0)) callback(type, object, { type, object });
+        return new AbortController();
+      },
+    };
+    const counted = new ResilientInformer<V1Pod>('events-test', { path: '/api/v1/pods', list: fakeList().list, watch }, {}, log);
+    await counted.start();
+    await vi.advanceTimersByTimeAsync(10);
+    const values = (await informerEvents.get()).values.filter((v) => v.labels.resource === 'events-test');
+    expect(Object.fromEntries(values.map((v) => [v.labels.type, v.value]))).toEqual({ ADDED: 1, MODIFIED: 2, DELETED: 1 });
+    await counted.stop();
   });
 });
