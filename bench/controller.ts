@@ -20,7 +20,7 @@ import { MAX_CONCURRENT_WRITES } from '../src/controller/steps/target.js';
 import { forEachBounded } from '../src/kube/bounded.js';
 import { informerEvents, reconcileDuration } from '../src/metrics.js';
 import { startOperator } from '../src/operator.js';
-import { installCrds, startControlPlane, type ControlPlane } from '../test/cluster/control-plane.js';
+import { installCrds, startControlPlane, type ControlPlane } from '../dev/cluster/control-plane.js';
 import { figure, recordResults, type Figure } from './results.js';
 import { percentile } from './support.js';
 

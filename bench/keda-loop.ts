@@ -19,9 +19,9 @@ import { pino } from 'pino';
 import { API_GROUP, API_VERSION, PLURAL } from '../src/api/labels.js';
 import type { PodPool } from '../src/api/schema.js';
 import { startOperator, type RunningOperator } from '../src/operator.js';
-import { freePort, installCrds, startControlPlane } from '../test/cluster/control-plane.js';
-import { startKeda } from '../test/cluster/keda.js';
-import { recommendedHpaBehavior, scaledObjectManifest, UNLIMITED_HPA_BEHAVIOR, type HpaBehavior } from '../test/cluster/scaled-object.js';
+import { freePort, installCrds, startControlPlane } from '../dev/cluster/control-plane.js';
+import { startKeda } from '../dev/cluster/keda.js';
+import { recommendedHpaBehavior, scaledObjectManifest, UNLIMITED_HPA_BEHAVIOR, type HpaBehavior } from '../dev/cluster/scaled-object.js';
 
 const TRIALS = Number(process.env.TRIALS ?? 3);
 const TARGET = 8;

@@ -20,7 +20,7 @@ import { ClaimClient } from '../src/claims/client.js';
 import { startOperator } from '../src/operator.js';
 import { ReservationsClient } from '../src/reservations/index.js';
 import { reservationPatch } from '../src/reservations/reserve.js';
-import { installCrds, startControlPlane, type ControlPlane } from '../test/cluster/control-plane.js';
+import { installCrds, startControlPlane, type ControlPlane } from '../dev/cluster/control-plane.js';
 import { figure, recordResults } from './results.js';
 import { percentile } from './support.js';
 

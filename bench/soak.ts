@@ -12,10 +12,10 @@ import { randomInt } from 'node:crypto';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch, type V1Pod } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../src/api/labels.js';
 import type { PodPool } from '../src/api/schema.js';
-import { installCrds, startControlPlane } from '../test/cluster/control-plane.js';
-import { startOperatorProcess, type OperatorProcess } from '../test/cluster/operator-process.js';
-import { scrape, sumOf } from '../test/integration/support/metrics.js';
-import { callReservations, type ReservationsAnswer } from '../test/integration/support/reservations-api.js';
+import { installCrds, startControlPlane } from '../dev/cluster/control-plane.js';
+import { startOperatorProcess, type OperatorProcess } from '../dev/cluster/operator-process.js';
+import { scrape, sumOf } from '../dev/probes/metrics.js';
+import { callReservations, type ReservationsAnswer } from '../dev/probes/reservations-api.js';
 import { percentile } from './support.js';
 
 const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 600);

@@ -1,6 +1,6 @@
 /**
  * `npm start`: with a KUBECONFIG (or ~/.kube/config) pointing at a cluster, runs the operator
- * against it. Without one, starts the local control plane (see test/cluster), installs the CRD,
+ * against it. Without one, starts the local control plane (see dev/cluster), installs the CRD,
  * applies examples/podpool.yaml, runs the operator against it and prints how to watch.
  *
  * `npm start -- --keda` also starts the real KEDA (operator and metrics adapter, built once from
@@ -11,8 +11,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '../src/log.js';
 import { defaultIdentity, startOperator } from '../src/operator.js';
-import { installCrds, startControlPlane, type ControlPlane } from '../test/cluster/control-plane.js';
-import { pointAtLoopbackScaler, startKeda } from '../test/cluster/keda.js';
+import { installCrds, startControlPlane, type ControlPlane } from '../dev/cluster/control-plane.js';
+import { pointAtLoopbackScaler, startKeda } from '../dev/cluster/keda.js';
 
 const withKeda = process.argv.includes('--keda');
 const configured = process.env.KUBECONFIG ?? (existsSync(join(homedir(), '.kube', 'config')) ? join(homedir(), '.kube', 'config') : undefined);

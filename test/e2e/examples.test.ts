@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { adminKubeConfig, createNamespace, installCrd } from '../integration/support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../integration/support/operator.js';
-import { pointAtLoopbackScaler } from '../cluster/keda.js';
+import { pointAtLoopbackScaler } from '../../dev/cluster/keda.js';
 import { apply, eventuallyWithKedaLog, hpaOf, PoolProbe, scaledObjectCondition } from './support/loop.js';
 
 const RELEASE_NAMESPACE = 'podpool-system';

@@ -4,8 +4,8 @@
  * metrics adapter behind the external metrics APIService.
  */
 import type { TestProject } from 'vitest/node';
-import { startControlPlane, type ControlPlane } from '../cluster/control-plane.js';
-import { startKeda, type KedaStage } from '../cluster/keda.js';
+import { startControlPlane, type ControlPlane } from '../../dev/cluster/control-plane.js';
+import { startKeda, type KedaStage } from '../../dev/cluster/keda.js';
 
 let plane: ControlPlane | undefined;
 let keda: KedaStage | undefined;

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_LABEL } from '../../src/api/labels.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig, TEST_POD_TEMPLATE } from '../integration/support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from '../integration/support/operator.js';
-import { callReservations } from '../integration/support/reservations-api.js';
+import { callReservations } from '../../dev/probes/reservations-api.js';
 import { apply, eventuallyWithKedaLog, hpaOf, PoolProbe, scaledObjectCondition, scaledObjectYaml } from './support/loop.js';
-import { scrape, sumOf } from '../integration/support/metrics.js';
+import { scrape, sumOf } from '../../dev/probes/metrics.js';
 
 describe('KEDA and the HPA drive PodPools end to end', () => {
   let kc: KubeConfig;

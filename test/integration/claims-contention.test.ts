@@ -11,7 +11,7 @@ import { POOL_LABEL, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../sr
 import { claimsApi } from './support/claims.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig, timeoutAfterWaits } from './support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
-import { callReservations, type ReservationsAnswer } from './support/reservations-api.js';
+import { callReservations, type ReservationsAnswer } from '../../dev/probes/reservations-api.js';
 
 const POOL = 'crowd';
 const READY = 50;

@@ -6,9 +6,9 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch, ty
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig, TEST_POD_TEMPLATE } from './support/cluster.js';
-import { scrape, sumOf } from './support/metrics.js';
+import { scrape, sumOf } from '../../dev/probes/metrics.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
-import { callReservations, type ReservationsAnswer } from './support/reservations-api.js';
+import { callReservations, type ReservationsAnswer } from '../../dev/probes/reservations-api.js';
 
 const POOL = 'busy';
 const START = 20;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
 import { adminKubeConfig, createNamespace, createPodPool, DEFAULT_WAIT_MS, eventually, installCrd, kubectl, TEST_POD_TEMPLATE, timeoutAfterWaits } from './support/cluster.js';
-import { scrape, sumOf } from './support/metrics.js';
+import { scrape, sumOf } from '../../dev/probes/metrics.js';
 import { OPERATOR_READY_TIMEOUT_MS, startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };

@@ -20,11 +20,11 @@ import type { PodPool } from '../../src/api/schema.js';
 import { CLAIM_PLURAL, type PodPoolClaim } from '../../src/api/claim-schema.js';
 import { adminKubeConfig, createNamespace, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
 import { CHART_DIR, canI, canIList, helm, renderChart, servedKinds, serverKubeVersion, templateArgs, toYamlStream, type KubeObject, type RbacRule } from './support/helm.js';
-import { freePort, kubeconfigYaml } from '../cluster/control-plane.js';
-import { issueCertificate } from '../cluster/pki.js';
-import { callReservations } from './support/reservations-api.js';
+import { freePort, kubeconfigYaml } from '../../dev/cluster/control-plane.js';
+import { issueCertificate } from '../../dev/cluster/pki.js';
+import { callReservations } from '../../dev/probes/reservations-api.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
-import { promtool } from '../cluster/prometheus.js';
+import { promtool } from '../../dev/cluster/prometheus.js';
 
 const CRD_FILES = { 'podpool.dev_podpools.yaml': podPoolCrdYaml, 'podpool.dev_podpoolclaims.yaml': podPoolClaimCrdYaml };
 const RELEASE = 'podpool';
@@ -454,7 +454,7 @@ describe('the Helm chart', () => {
     expect(applied.stdout).toContain(`customresourcedefinition.apiextensions.k8s.io/${crd.metadata.name}`);
   });
 
-  it('renders and lints without --kube-version: helm is built for the pinned Kubernetes version (test/cluster/build.sh)', () => {
+  it('renders and lints without --kube-version: helm is built for the pinned Kubernetes version (dev/cluster/build.sh)', () => {
     const [major, minor] = kubeVersion.replace(/^v/, '').split('.');
     // A throwaway chart that prints the Kubernetes version helm assumes without a cluster.
     const probe = mkdtempSync(join(tmpdir(), 'podpool-helm-kubeversion-'));

@@ -1,6 +1,6 @@
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
-import { NODE_LEASE_DURATION_SECONDS } from '../cluster/control-plane.js';
+import { NODE_LEASE_DURATION_SECONDS } from '../../dev/cluster/control-plane.js';
 import { adminKubeConfig } from './support/cluster.js';
 
 // kube-controller-manager's --node-monitor-grace-period default (50 s) plus a margin: a node

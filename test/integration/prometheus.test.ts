@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POOL_LABEL, STATE_LABEL } from '../../src/api/labels.js';
-import { promtool, startPrometheus, type RunningPrometheus } from '../cluster/prometheus.js';
+import { promtool, startPrometheus, type RunningPrometheus } from '../../dev/cluster/prometheus.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
-import { scrape } from './support/metrics.js';
+import { scrape } from '../../dev/probes/metrics.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
-import { callReservations, type ReservationsAnswer } from './support/reservations-api.js';
+import { callReservations, type ReservationsAnswer } from '../../dev/probes/reservations-api.js';
 
 const RULES = 'charts/podpool/files/rules.yaml';
 const POOL = 'burst';

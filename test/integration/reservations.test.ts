@@ -9,7 +9,7 @@ import type { PodPool } from '../../src/api/schema.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
 import { canI, renderChart, serverKubeVersion, toYamlStream, type KubeObject } from './support/helm.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
-import { callReservations } from './support/reservations-api.js';
+import { callReservations } from '../../dev/probes/reservations-api.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
 const POOL_SIZE = 50;

@@ -7,7 +7,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kuber
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL } from '../../src/api/labels.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, TEST_POD_TEMPLATE } from './support/cluster.js';
-import { scrape, sumOf } from './support/metrics.js';
+import { scrape, sumOf } from '../../dev/probes/metrics.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };

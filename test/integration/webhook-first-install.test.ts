@@ -12,7 +12,7 @@ import { POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labe
 import { splitPemCertificates } from '../../src/tls/certificates.js';
 import { applyWebhookConfiguration, webhookConfiguration } from '../../src/webhook/index.js';
 import { signedBy } from '../../src/tls/trust-bundle.js';
-import { freePort } from '../cluster/control-plane.js';
+import { freePort } from '../../dev/cluster/control-plane.js';
 import { adminKubeConfig, createNamespace, createPodPool, installCrd } from './support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 import { presentedCertificate } from './support/tls.js';

@@ -4,7 +4,7 @@ import { API_GROUP, API_GROUP_VERSION, API_VERSION, KIND, PLURAL, POOL_LABEL, ST
 import { templateHash } from '../../src/pool/template-hash.js';
 import { applyWebhookConfiguration, KubeLivePoolReader, webhookConfiguration } from '../../src/webhook/index.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd } from './support/cluster.js';
-import { freePort } from '../cluster/control-plane.js';
+import { freePort } from '../../dev/cluster/control-plane.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const podTemplate = { metadata: { labels: { app: 'web', 'example.com/tier': 'sandbox' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { promtool } from '../cluster/prometheus.js';
+import { promtool } from '../../dev/cluster/prometheus.js';
 
 const RULES = 'charts/podpool/files/rules.yaml';
 const RULE_TESTS = 'test/rules/podpool.rules.test.yaml';

@@ -4,7 +4,7 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import { inject } from 'vitest';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../../../src/api/labels.js';
 import type { PodPool } from '../../../src/api/schema.js';
-import { scaledObjectManifest, UNLIMITED_HPA_BEHAVIOR, type ScaledObjectOptions } from '../../cluster/scaled-object.js';
+import { scaledObjectManifest, UNLIMITED_HPA_BEHAVIOR, type ScaledObjectOptions } from '../../../dev/cluster/scaled-object.js';
 import { eventually, kubectl } from '../../integration/support/cluster.js';
 
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };

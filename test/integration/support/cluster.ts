@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import { CLAIM_PLURAL } from '../../../src/api/claim-schema.js';
 import { podPoolClaimCrdYaml, podPoolCrdYaml } from '../../../src/api/crd.js';
 import { API_GROUP, API_VERSION, PLURAL } from '../../../src/api/labels.js';
-import { kubeconfigYaml } from '../../cluster/control-plane.js';
+import { kubeconfigYaml } from '../../../dev/cluster/control-plane.js';
 
 export function adminKubeConfig(): KubeConfig {
   const kc = new KubeConfig();

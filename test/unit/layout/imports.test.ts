@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const SRC = resolve(import.meta.dirname, '../../../src');
+const ROOT = resolve(import.meta.dirname, '../../..');
+const SRC = join(ROOT, 'src');
 
 function sourceFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
@@ -70,6 +71,16 @@ describe('imports', () => {
     const files = sourceFiles(SRC);
     expect(files.length).toBeGreaterThan(50);
     expect(importCycles(files)).toEqual([]);
+  });
+
+  it('never reach into test/ from the product and its tools: src, dev (the local control plane), scripts and bench', () => {
+    const intoTests: string[] = [];
+    for (const folder of ['src', 'dev', 'scripts', 'bench']) {
+      for (const file of sourceFiles(join(ROOT, folder))) {
+        for (const target of importsOf(file)) if (relative(ROOT, target).startsWith('test/')) intoTests.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}`);
+      }
+    }
+    expect(intoTests).toEqual([]);
   });
 
   it('are followed through re-exports and type imports', () => {

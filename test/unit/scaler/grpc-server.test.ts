@@ -11,7 +11,7 @@ import { readScalerTls } from '../../../src/scaler/grpc-tls.js';
 import { externalScalerService } from '../../../src/scaler/proto.js';
 import { ScalerService } from '../../../src/scaler/service.js';
 import { recommendForPool } from '../../../src/scaling/pool-recommendation.js';
-import { issueCertificate } from '../../cluster/pki.js';
+import { issueCertificate } from '../../../dev/cluster/pki.js';
 import { at, makeSpec } from '../support/spec.js';
 import { busyStatus, PoolMap } from './pool-map.js';
 import { poolKey, type PoolKey } from '../../../src/api/pool-key.js';

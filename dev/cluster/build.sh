@@ -3,7 +3,7 @@
 # etcd, kwok, helm) from their Go modules into a cache outside the repository. Idempotent: with the
 # cache present it prints the bin directory and exits in a moment.
 #
-#   test/cluster/build.sh            # build if needed, print the bin directory on the last line
+#   dev/cluster/build.sh            # build if needed, print the bin directory on the last line
 #   PODPOOL_CACHE=/somewhere build.sh
 set -euo pipefail
 

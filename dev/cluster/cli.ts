@@ -1,5 +1,5 @@
 /**
- * The control plane as a command: `node --import tsx test/cluster/cli.ts [--keda]` starts it
+ * The control plane as a command: `node --import tsx dev/cluster/cli.ts [--keda]` starts it
  * (with the real KEDA when asked), prints the KUBECONFIG, and stops it (leaving nothing behind)
  * on Ctrl-C or SIGTERM.
  */

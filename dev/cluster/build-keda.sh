@@ -3,7 +3,7 @@
 # the repository, beside the control plane's binaries, and copies KEDA's CRDs next to them.
 # Idempotent: with the cache present it prints the directory and exits in a moment.
 #
-#   test/cluster/build-keda.sh        # build if needed, print the KEDA directory on the last line
+#   dev/cluster/build-keda.sh        # build if needed, print the KEDA directory on the last line
 #   PODPOOL_CACHE=/somewhere build-keda.sh
 #
 # The first build takes 12-17 minutes on 2 cores and leaves about 1.5 GB of module cache and
