@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:https';
 import { podPoolClaimCrdYaml, podPoolCrdYaml } from '../../src/api/crd.js';
-import { issueCertificate, newKeyPair, type Issued } from './pki.js';
+import { issueCertificate, newKeyPair, type PemPair } from './pki.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TMP_PREFIX = 'podpool-cp-';
@@ -27,7 +27,7 @@ export interface ControlPlane {
   binDir: string;
   dir: string;
   caPem: string;
-  admin: Issued;
+  admin: PemPair;
   nodeNames: string[];
   /** Runs kubectl as the admin; throws with its stderr when it fails; returns its stdout. */
   kubectl(args: string[], input?: string): string;
@@ -208,18 +208,21 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   process.on('exit', onExit);
 
   try {
-    const ca = issueCertificate({ subject: { commonName: 'podpool-local-ca' }, isCa: true });
-    const frontProxyCa = issueCertificate({ subject: { commonName: 'podpool-front-proxy-ca' }, isCa: true });
-    const serving = issueCertificate({
-      subject: { commonName: 'kube-apiserver' },
-      issuer: ca,
-      serverAuth: true,
-      dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
-      ipAddresses: ['127.0.0.1', '10.0.0.1'],
-    });
-    const admin = issueCertificate({ subject: { commonName: 'podpool-admin', organizations: ['system:masters'] }, issuer: ca, clientAuth: true });
-    const frontProxyClient = issueCertificate({ subject: { commonName: 'front-proxy-client' }, issuer: frontProxyCa, clientAuth: true });
-    const serviceAccountKeys = newKeyPair();
+    const [ca, frontProxyCa] = await Promise.all([issueCertificate({ commonName: 'podpool-local-ca' }), issueCertificate({ commonName: 'podpool-front-proxy-ca' })]);
+    const [serving, admin, frontProxyClient, serviceAccountKeys] = await Promise.all([
+      issueCertificate({
+        commonName: 'kube-apiserver',
+        issuer: ca,
+        leaf: {
+          serverAuth: true,
+          dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+          ipAddresses: ['127.0.0.1', '10.0.0.1'],
+        },
+      }),
+      issueCertificate({ commonName: 'podpool-admin', organizations: ['system:masters'], issuer: ca, leaf: { clientAuth: true } }),
+      issueCertificate({ commonName: 'front-proxy-client', issuer: frontProxyCa, leaf: { clientAuth: true } }),
+      newKeyPair(),
+    ]);
 
     const [etcdPort, etcdPeerPort, apiPort, schedulerPort, controllerManagerPort, kwokPort] = await Promise.all(
       Array.from({ length: 6 }, () => freePort()),

@@ -59,14 +59,16 @@ export async function startKeda(plane: ControlPlane, options: KedaOptions = {}):
 
     // One CA and one leaf for the operator's gRPC metrics service (mutual TLS, so serverAuth and
     // clientAuth) and the adapter's HTTPS; the aggregator verifies <service>.<namespace>.svc.
-    const ca = issueCertificate({ subject: { commonName: 'podpool-local-keda-ca' }, isCa: true });
-    const leaf = issueCertificate({
-      subject: { commonName: 'keda' },
+    const ca = await issueCertificate({ commonName: 'podpool-local-keda-ca' });
+    const leaf = await issueCertificate({
+      commonName: 'keda',
       issuer: ca,
-      serverAuth: true,
-      clientAuth: true,
-      dnsNames: ['localhost', `keda-operator.${KEDA_NAMESPACE}.svc`, `${ADAPTER_SERVICE}.${KEDA_NAMESPACE}.svc`],
-      ipAddresses: ['127.0.0.1'],
+      leaf: {
+        serverAuth: true,
+        clientAuth: true,
+        dnsNames: ['localhost', `keda-operator.${KEDA_NAMESPACE}.svc`, `${ADAPTER_SERVICE}.${KEDA_NAMESPACE}.svc`],
+        ipAddresses: ['127.0.0.1'],
+      },
     });
     const certDir = join(dir, 'certs');
     mkdirSync(certDir, { recursive: true });

@@ -69,7 +69,8 @@ export function serviceDnsNames(service: string, namespace: string, clusterDomai
   return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${clusterDomain}`];
 }
 
-async function newKeyPair(): Promise<{ privateKeyPem: string; publicKeyPem: string }> {
+/** An RSA key pair in PEM (PKCS#1 private, SPKI public), as Kubernetes' own tools write them. */
+export async function newKeyPair(): Promise<{ privateKeyPem: string; publicKeyPem: string }> {
   const { privateKey, publicKey } = await generateRsaKeyPair('rsa', { modulusLength: CERTIFICATE_DEFAULTS.keyBits });
   return {
     privateKeyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
@@ -77,15 +78,31 @@ async function newKeyPair(): Promise<{ privateKeyPem: string; publicKeyPem: stri
   };
 }
 
-interface SigningRequest {
-  commonName: string;
-  now: Date;
-  lifetimeMs: number;
-  issuer?: PemPair;
-  identity?: ServingIdentity;
+/** What a leaf certificate is for, and the names it covers. */
+export interface LeafUsage {
+  serverAuth?: boolean;
+  clientAuth?: boolean;
+  dnsNames?: readonly string[];
+  ipAddresses?: readonly string[];
 }
 
-async function sign(request: SigningRequest): Promise<PemPair> {
+export interface SigningRequest {
+  commonName: string;
+  /** Subject organizations; Kubernetes reads them as a client certificate's groups. */
+  organizations?: readonly string[];
+  now: Date;
+  lifetimeMs: number;
+  /** The CA that signs; absent, the certificate signs itself. */
+  issuer?: PemPair;
+  /** Absent: a CA. */
+  leaf?: LeafUsage;
+}
+
+/**
+ * One certificate and its fresh key. The operator's webhook and reservation PKI and the local
+ * control plane's (API server, admin client, KEDA) are all made here.
+ */
+export async function signCertificate(request: SigningRequest): Promise<PemPair> {
   const keys = await newKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
@@ -96,24 +113,25 @@ async function sign(request: SigningRequest): Promise<PemPair> {
   cert.validity.notBefore = new Date(request.now.getTime() - Math.min(CERTIFICATE_DEFAULTS.clockSkewMs, request.lifetimeMs / 10));
   // A certificate never outlives its CA, so the old CA staying trusted until it expires covers every certificate it signed.
   cert.validity.notAfter = new Date(request.issuer === undefined ? notAfter : Math.min(notAfter, issuer.validity.notAfter.getTime()));
-  cert.setSubject([{ name: 'commonName', value: request.commonName }]);
+  cert.setSubject([
+    { name: 'commonName', value: request.commonName },
+    ...(request.organizations ?? []).map((value) => ({ name: 'organizationName', value })),
+  ]);
   cert.setIssuer(issuer.subject.attributes);
-  if (request.identity === undefined) {
+  const leaf = request.leaf;
+  if (leaf === undefined) {
     cert.setExtensions([
       { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
       { name: 'subjectKeyIdentifier' },
     ]);
   } else {
-    const altNames = [
-      ...request.identity.dnsNames.map((value) => ({ type: 2, value })),
-      ...(request.identity.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
-    ];
+    const altNames = [...(leaf.dnsNames ?? []).map((value) => ({ type: 2, value })), ...(leaf.ipAddresses ?? []).map((ip) => ({ type: 7, ip }))];
     cert.setExtensions([
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames },
+      { name: 'extKeyUsage', serverAuth: leaf.serverAuth === true, clientAuth: leaf.clientAuth === true },
+      ...(altNames.length > 0 ? [{ name: 'subjectAltName', altNames }] : []),
     ]);
   }
   const signingKey = forge.pki.privateKeyFromPem(request.issuer?.keyPem ?? keys.privateKeyPem) as forge.pki.rsa.PrivateKey;
@@ -130,17 +148,17 @@ function checkIdentity(identity: ServingIdentity): void {
 }
 
 export function createCertificateAuthority(now: Date, options: CertificateOptions = {}): Promise<PemPair> {
-  return sign({ commonName: AUTHORITY_COMMON_NAME, now, lifetimeMs: options.authorityLifetimeMs ?? CERTIFICATE_DEFAULTS.authorityLifetimeMs });
+  return signCertificate({ commonName: AUTHORITY_COMMON_NAME, now, lifetimeMs: options.authorityLifetimeMs ?? CERTIFICATE_DEFAULTS.authorityLifetimeMs });
 }
 
 export function issueServingCertificate(authority: PemPair, identity: ServingIdentity, now: Date, options: CertificateOptions = {}): Promise<PemPair> {
   checkIdentity(identity);
-  return sign({
+  return signCertificate({
     commonName: identity.dnsNames[0] ?? 'podpool-webhook',
     now,
     lifetimeMs: options.servingLifetimeMs ?? CERTIFICATE_DEFAULTS.servingLifetimeMs,
     issuer: authority,
-    identity,
+    leaf: { serverAuth: true, dnsNames: identity.dnsNames, ipAddresses: identity.ipAddresses ?? [] },
   });
 }
 

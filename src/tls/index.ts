@@ -4,13 +4,17 @@ export { CertificateDirectory, readCertificateDirectory, type CertificateDirecto
 export {
   CERTIFICATE_DEFAULTS,
   newCertificateBundle,
+  newKeyPair,
   renewalDecision,
   renewCertificateBundle,
   serviceDnsNames,
+  signCertificate,
   type CertificateBundle,
   type CertificateTarget,
+  type LeafUsage,
   type PemPair,
   type ServingIdentity,
+  type SigningRequest,
 } from './certificates.js';
 export { ReloadableHttpsServer, TLS_SERVER_DEFAULTS, type TlsServerOptions } from './reloadable-https-server.js';
 export { SecretCertificateRotation, type CertificateRotationOptions } from './rotation.js';

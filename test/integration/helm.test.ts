@@ -319,8 +319,8 @@ async function startRecordingProxy(kc: KubeConfig): Promise<RecordingProxy> {
   if (cluster === null) throw new Error('no cluster in the admin kubeconfig');
   const upstream = new URL(cluster.server);
   const upstreamCa = Buffer.from(cluster.caData ?? '', 'base64').toString();
-  const ca = issueCertificate({ subject: { commonName: 'podpool-test-proxy-ca' }, isCa: true });
-  const serving = issueCertificate({ subject: { commonName: '127.0.0.1' }, issuer: ca, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'], serverAuth: true });
+  const ca = await issueCertificate({ commonName: 'podpool-test-proxy-ca' });
+  const serving = await issueCertificate({ commonName: '127.0.0.1', issuer: ca, leaf: { serverAuth: true, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] } });
   const calls: ApiCall[] = [];
   const nonResource: string[] = [];
   const server = createHttpsServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {

@@ -223,10 +223,10 @@ describe('malformed requests', () => {
   });
 });
 
-describe('TLS', () => {
-  const ca = issueCertificate({ subject: { commonName: 'scaler-ca' }, isCa: true });
-  const serving = issueCertificate({ subject: { commonName: 'scaler' }, issuer: ca, serverAuth: true, dnsNames: ['localhost'] });
-  const keda = issueCertificate({ subject: { commonName: 'keda' }, issuer: ca, clientAuth: true });
+describe('TLS', async () => {
+  const ca = await issueCertificate({ commonName: 'scaler-ca' });
+  const serving = await issueCertificate({ commonName: 'scaler', issuer: ca, leaf: { serverAuth: true, dnsNames: ['localhost'] } });
+  const keda = await issueCertificate({ commonName: 'keda', issuer: ca, leaf: { clientAuth: true } });
 
   it('serves TLS to a client that trusts the CA (KEDA caCert / enableTLS)', async () => {
     const { pools, call } = await setup({

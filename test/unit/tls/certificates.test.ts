@@ -5,6 +5,7 @@ import {
   renewCertificateBundle,
   renewalDecision,
   serviceDnsNames,
+  signCertificate,
   splitPemCertificates,
   type CertificateBundle,
   type ServingIdentity,
@@ -136,5 +137,45 @@ describe('renewCertificateBundle', () => {
 
   it('returns the bundle itself when nothing needs renewing', async () => {
     expect(await renewCertificateBundle(bundle, { renew: 'none', reason: '' }, identity, start)).toBe(bundle);
+  });
+});
+
+describe('signCertificate (the one signer, also behind the local control plane)', () => {
+  it('makes a client certificate whose organizations Kubernetes reads as groups, signed by the CA', async () => {
+    const authority = await signCertificate({ commonName: 'ca', now: start, lifetimeMs: DAY });
+    const client = await signCertificate({
+      commonName: 'admin',
+      organizations: ['system:masters'],
+      now: start,
+      lifetimeMs: 2 * DAY,
+      issuer: authority,
+      leaf: { clientAuth: true },
+    });
+    const ca = new X509Certificate(authority.certPem);
+    const cert = new X509Certificate(client.certPem);
+    expect(ca.ca).toBe(true);
+    expect(cert.ca).toBe(false);
+    expect(cert.subject.split('\n')).toEqual(['CN=admin', 'O=system:masters']);
+    expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+    expect(cert.subjectAltName).toBeUndefined();
+    expect(cert.verify(ca.publicKey)).toBe(true);
+    // Never outlives its CA.
+    expect(cert.validToDate.getTime()).toBe(ca.validToDate.getTime());
+  });
+
+  it('covers the names it is given and serves and authenticates when asked to', async () => {
+    const authority = await signCertificate({ commonName: 'ca', now: start, lifetimeMs: DAY });
+    const leaf = await signCertificate({
+      commonName: 'keda',
+      now: start,
+      lifetimeMs: DAY / 2,
+      issuer: authority,
+      leaf: { serverAuth: true, clientAuth: true, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] },
+    });
+    const cert = new X509Certificate(leaf.certPem);
+    expect(cert.keyUsage?.sort()).toEqual(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']);
+    expect(cert.checkHost('localhost')).toBe('localhost');
+    expect(cert.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    expect(leaf.certPem).not.toContain('\r');
   });
 });
