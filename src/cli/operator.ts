@@ -5,6 +5,7 @@ import { logger } from '../log.js';
 import { defaultIdentity, startOperator } from '../operator.js';
 import type { CertificateSource } from '../tls/serving-certificates.js';
 import { certificateTiming } from '../tls/certificate-settings.js';
+import { DEFAULT_CONFIGURATION_NAME } from '../webhook/configuration.js';
 import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool operator [options]
@@ -78,7 +79,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
           kind: 'secret',
           namespace,
           secretName: values['tls-secret'] ?? 'podpool-tls',
-          webhookConfigurationName: webhookPort > 0 ? (values['webhook-config'] ?? 'podpool') : undefined,
+          webhookConfigurationName: webhookPort > 0 ? (values['webhook-config'] ?? DEFAULT_CONFIGURATION_NAME) : undefined,
           serviceNames: list(values['service-names'], ['podpool-webhook', 'podpool-reservations']),
           extraNames: list(values['tls-extra-names'], []),
           lifetimes: timing.lifetimes,

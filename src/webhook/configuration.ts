@@ -1,6 +1,7 @@
 /**
- * The MutatingWebhookConfiguration that routes pool pod creations to the webhook, built in code so
- * the Helm chart, the integration tests and the operator register the webhook the same way.
+ * The MutatingWebhookConfiguration that routes pool pod creations to the webhook. The tests and
+ * url-registered webhooks apply it from here; the chart's template must render the same object
+ * (the helm test compares the two field by field).
  */
 import type { AdmissionregistrationV1Api, V1MutatingWebhookConfiguration } from '@kubernetes/client-node';
 import { API_GROUP, KIND, POOL_LABEL } from '../api/labels.js';
@@ -10,7 +11,8 @@ import { apiStatus } from '../kube/api-status.js';
 /** The one path the webhook serves. */
 export const MUTATE_POD_PATH = '/mutate-v1-pod';
 export const WEBHOOK_NAME = `pods.${API_GROUP}`;
-export const DEFAULT_CONFIGURATION_NAME = 'podpool-webhook';
+/** The chart's name for it (the release name for a release called podpool) and the operator's --webhook-config default. */
+export const DEFAULT_CONFIGURATION_NAME = 'podpool';
 export const DEFAULT_WEBHOOK_PORT = 9443;
 /** The API server waits this long per call; the webhook answers from memory in well under a millisecond. */
 export const WEBHOOK_TIMEOUT_SECONDS = 5;

@@ -11,12 +11,13 @@ import { createServer as createHttpsServer, request as httpsRequest } from 'node
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1MutatingWebhookConfiguration, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { podPoolClaimCrdYaml, podPoolCrdYaml } from '../../src/api/crd.js';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
+import { webhookConfiguration } from '../../src/webhook/configuration.js';
 import { CLAIM_PLURAL, type PodPoolClaim } from '../../src/api/claim-schema.js';
 import { adminKubeConfig, createNamespace, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
 import { CHART_DIR, canI, canIList, helm, renderChart, servedKinds, serverKubeVersion, templateArgs, toYamlStream, type KubeObject, type RbacRule } from './support/helm.js';
@@ -585,19 +586,15 @@ describe('the Helm chart', () => {
     expect(ports('podpool-metrics')).toMatchObject([{ name: 'http-metrics', port: 8080, targetPort: 'http-metrics' }]);
     expect((find(objects, 'PodDisruptionBudget') as unknown as { spec: unknown }).spec).toMatchObject({ minAvailable: 1 });
 
-    const webhook = (find(objects, 'MutatingWebhookConfiguration') as unknown as { webhooks: Record<string, unknown>[] }).webhooks;
-    expect(webhook).toHaveLength(1);
-    expect(webhook[0]).toMatchObject({
-      name: 'pods.podpool.dev',
-      admissionReviewVersions: ['v1'],
-      clientConfig: { service: { name: 'podpool-webhook', namespace: 'podpool-system', port: 443, path: '/mutate-v1-pod' } },
-      rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
-      failurePolicy: 'Ignore',
-      sideEffects: 'None',
-      timeoutSeconds: 5,
-    });
+    // The chart renders exactly what webhookConfiguration() builds for a Service target: one
+    // source of truth, checked field by field (only the chart's own labels differ).
+    const rendered = find(objects, 'MutatingWebhookConfiguration') as unknown as V1MutatingWebhookConfiguration;
+    const built = webhookConfiguration({ target: { service: { name: 'podpool-webhook', namespace: 'podpool-system', port: 443 } }, operatorNamespace: 'podpool-system' });
+    expect(rendered.metadata?.name).toBe(built.metadata?.name);
+    expect(rendered.webhooks).toEqual(built.webhooks);
+    const webhook = rendered.webhooks ?? [];
     // The operator owns the caBundle; a templated one would be written back on every upgrade.
-    expect((webhook[0]?.clientConfig as Record<string, unknown>).caBundle).toBeUndefined();
+    expect(webhook[0]?.clientConfig.caBundle).toBeUndefined();
   });
 
   it('creates the TLS Secret empty and keeps it across uninstalls, so the operator needs no create on Secrets', () => {

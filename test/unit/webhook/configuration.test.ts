@@ -6,7 +6,7 @@ describe('webhookConfiguration', () => {
   it('routes pod creations that name a pool (label or PodPool owner) to the Service, scoped away from kube-system and the operator', () => {
     const configuration = webhookConfiguration({ target: { service: { name: 'podpool-webhook', namespace: 'podpool-system' } }, operatorNamespace: 'podpool-system' });
     const [webhook] = configuration.webhooks ?? [];
-    expect(configuration.metadata?.name).toBe('podpool-webhook');
+    expect(configuration.metadata?.name).toBe('podpool');
     expect(webhook).toMatchObject({
       name: 'pods.podpool.dev',
       admissionReviewVersions: ['v1'],
