@@ -107,7 +107,7 @@ async function runServers(): Promise<void> {
   const reader = { getPool: (namespace: string, name: string) => (namespace === 'team-a' && name === 'sandboxes' ? pool : undefined), hasSynced: () => true };
   const answer = Buffer.from(JSON.stringify(admissionReviewBody(admit(parseAdmissionReview(JSON.parse(admissionReviewRequest())), reader).response)));
 
-  const webhook = new ReloadableHttpsServer(webhookApp({ pools: reader, log: pino({ level: 'silent' }) }), certificates.serving);
+  const webhook = new ReloadableHttpsServer('webhook', webhookApp({ pools: reader, log: pino({ level: 'silent' }) }), certificates.serving);
   const bare = createServer({ cert: certificates.serving.certPem, key: certificates.serving.keyPem }, (req, res) => {
     // Read the whole body first, as the webhook must, so both pay for receiving the request.
     req.on('data', () => {});

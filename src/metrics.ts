@@ -151,8 +151,9 @@ export const admissionDuration = new Histogram({
   registers: [registry],
 });
 export const certificateExpiry = new Gauge({
-  name: 'podpool_webhook_certificate_expiry_timestamp_seconds',
-  help: 'When the webhook serving certificate expires (Unix time).',
+  name: 'podpool_tls_certificate_expiry_timestamp_seconds',
+  help: 'When the certificate an HTTPS server (webhook, reservations) serves expires (Unix time).',
+  labelNames: ['server'] as const,
   registers: [registry],
 });
 

@@ -131,6 +131,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   let reservationsServer: ReloadableHttpsServer | undefined;
   if (config.webhookPort > 0) {
     webhookServer = new ReloadableHttpsServer(
+      'webhook',
       webhookApp({ pools: cache, livePools, log: log.child({ role: 'webhook' }) }),
     );
     httpsServers.push(webhookServer);
@@ -147,7 +148,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
         log: log.child({ role: 'reservations' }),
       }),
     );
-    reservationsServer = new ReloadableHttpsServer(app);
+    reservationsServer = new ReloadableHttpsServer('reservations', app);
     httpsServers.push(reservationsServer);
   }
   let certificates: ServingCertificates | undefined;

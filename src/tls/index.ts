@@ -16,7 +16,7 @@ export {
   type ServingIdentity,
   type SigningRequest,
 } from './certificates.js';
-export { ReloadableHttpsServer, TLS_SERVER_DEFAULTS, type TlsServerOptions } from './reloadable-https-server.js';
+export { ReloadableHttpsServer, TLS_SERVER_DEFAULTS, type TlsServerName, type TlsServerOptions } from './reloadable-https-server.js';
 export { SecretCertificateRotation, type CertificateRotationOptions } from './rotation.js';
 export {
   bundleFromSecret,

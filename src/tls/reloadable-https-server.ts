@@ -26,12 +26,20 @@ export interface TlsServerOptions {
   keepAliveTimeoutMs?: number;
 }
 
+/** Which HTTPS face a server is; labels its certificate metric. */
+export type TlsServerName = 'webhook' | 'reservations';
+
 export class ReloadableHttpsServer {
   readonly server: Server;
   private certificate: PemPair | undefined;
 
   /** Without `certificate` the server cannot listen until setCertificate is called. */
-  constructor(handler: RequestListener, certificate?: PemPair, options: TlsServerOptions = {}) {
+  constructor(
+    readonly name: TlsServerName,
+    handler: RequestListener,
+    certificate?: PemPair,
+    options: TlsServerOptions = {},
+  ) {
     this.server = createServer({ minVersion: 'TLSv1.2' }, handler);
     this.server.headersTimeout = options.headersTimeoutMs ?? TLS_SERVER_DEFAULTS.headersTimeoutMs;
     this.server.requestTimeout = options.requestTimeoutMs ?? TLS_SERVER_DEFAULTS.requestTimeoutMs;
@@ -56,7 +64,7 @@ export class ReloadableHttpsServer {
     }
     this.server.setSecureContext({ cert: certificate.certPem, key: certificate.keyPem, minVersion: 'TLSv1.2' });
     this.certificate = certificate;
-    certificateExpiry.set(notAfter.getTime() / 1000);
+    certificateExpiry.set({ server: this.name }, notAfter.getTime() / 1000);
   }
 
   /** The certificate new connections get. */

@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 async function serve(certificate?: PemPair): Promise<string> {
-  server = new ReloadableHttpsServer((_req, res) => res.end('ok'), certificate);
+  server = new ReloadableHttpsServer('reservations', (_req, res) => res.end('ok'), certificate);
   if (certificate === undefined) return '';
   const address = await server.listen(0, '127.0.0.1');
   return `https://127.0.0.1:${address.port}/`;
@@ -55,10 +55,10 @@ describe('ReloadableHttpsServer', () => {
     await expect(server!.listen(0, '127.0.0.1')).rejects.toThrow(/no certificate yet/);
   });
 
-  it('exports the expiry of the certificate it serves', async () => {
+  it('exports the expiry of the certificate it serves, labelled with its name', async () => {
     await serve(first.serving);
-    const metrics = await registry.getSingleMetricAsString('podpool_webhook_certificate_expiry_timestamp_seconds');
-    const expiry = Number(/ (\d+(\.\d+)?)$/m.exec(metrics)?.[1]);
+    const metrics = await registry.getSingleMetricAsString('podpool_tls_certificate_expiry_timestamp_seconds');
+    const expiry = Number(/\{server="reservations"\} (\d+(\.\d+)?)$/m.exec(metrics)?.[1]);
     expect(expiry * 1000).toBeGreaterThan(Date.now() + 80 * 86_400_000);
   });
 });
@@ -83,7 +83,7 @@ describe('CertificateDirectory (cert-manager files)', () => {
 
   it('loads tls.crt/tls.key, reloads them when they change, and keeps serving through bad files', async () => {
     await write(first.serving);
-    server = new ReloadableHttpsServer((_req, res) => res.end('ok'));
+    server = new ReloadableHttpsServer('webhook', (_req, res) => res.end('ok'));
     const files = new CertificateDirectory(directory, server, { log: silent });
     expect(await files.reload()).toBe(true);
     expect(await files.reload()).toBe(false);

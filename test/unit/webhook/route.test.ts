@@ -20,7 +20,7 @@ const bufferLogger = pino({ level: 'info' }, { write: (line: string) => void log
 beforeAll(async () => {
   certificates = await newCertificateBundle({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }, new Date());
   const app = webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), log: bufferLogger, maxBodyBytes: MAX_BODY_BYTES });
-  server = new ReloadableHttpsServer(app, certificates.serving);
+  server = new ReloadableHttpsServer('webhook', app, certificates.serving);
   const { port } = await server.listen(0, '127.0.0.1');
   url = `https://127.0.0.1:${port}/mutate-v1-pod`;
 });
@@ -143,7 +143,7 @@ describe('POST /mutate-v1-pod with hostile input, at the production body limit',
         return Promise.reject(new Error('the API server refused the request'));
       },
     };
-    hostileServer = new ReloadableHttpsServer(webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), livePools, log: bufferLogger }), certificates.serving);
+    hostileServer = new ReloadableHttpsServer('webhook', webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), livePools, log: bufferLogger }), certificates.serving);
     const { port } = await hostileServer.listen(0, '127.0.0.1');
     hostileUrl = `https://127.0.0.1:${port}/mutate-v1-pod`;
   });
