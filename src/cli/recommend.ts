@@ -1,15 +1,9 @@
 import { parsePodPool } from '../api/parse.js';
 import type { ReservationHistoryStatus } from '../api/schema.js';
 import { PodpoolError } from '../errors.js';
-import { historyBucketsNeeded, recommend } from '../scaling/recommend.js';
-import {
-  advanceHistory,
-  DEFAULT_BUCKET_SECONDS,
-  decodeHistory,
-  emptyHistory,
-  recordReservations,
-  type ReservationHistory,
-} from '../scaling/reservation-history.js';
+import { maxHistoryBuckets, observationsFromStatus } from '../scaling/pool-recommendation.js';
+import { recommend } from '../scaling/recommend.js';
+import { advanceHistory, DEFAULT_BUCKET_SECONDS, decodeHistory, emptyHistory, recordReservations, type ReservationHistory } from '../scaling/reservation-history.js';
 import { readDocument } from './files.js';
 import { parseCommand } from './args.js';
 
@@ -54,19 +48,16 @@ export async function recommendCommand(argv: string[]): Promise<number> {
   if (values.pool === undefined) throw new PodpoolError('InvalidArgument', `--pool is required\n\n${HELP}`);
   const pool = parsePodPool(await readDocument(values.pool));
   const nowMs = values.at === undefined ? Date.now() : parseInstant(values.at, '--at');
-  const maxBuckets = historyBucketsNeeded(pool.spec, DEFAULT_BUCKET_SECONDS);
-  const history =
-    values.history !== undefined
-      ? historyFrom(await readDocument(values.history), nowMs, maxBuckets)
-      : advanceHistory(decodeHistory(pool.status?.reservationHistory, nowMs), nowMs, maxBuckets);
-  let observedWarmupSeconds = pool.status?.observedWarmupSeconds;
+  // What the operator would decide from this status; the flags replace one observation each.
+  const observations = observationsFromStatus(pool.spec, pool.status, nowMs);
+  if (values.history !== undefined) observations.history = historyFrom(await readDocument(values.history), nowMs, maxHistoryBuckets(pool.spec));
   if (values['observed-warmup'] !== undefined) {
-    observedWarmupSeconds = Number(values['observed-warmup']);
-    if (!Number.isFinite(observedWarmupSeconds) || observedWarmupSeconds <= 0) {
-      throw new PodpoolError('InvalidArgument', '--observed-warmup must be a positive number of seconds');
-    }
+    const seconds = Number(values['observed-warmup']);
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new PodpoolError('InvalidArgument', '--observed-warmup must be a positive number of seconds');
+    observations.observedWarmupSeconds = seconds;
+    observations.warmupSamples = undefined;
   }
-  const recommendation = recommend(pool.spec, { history, observedWarmupSeconds }, nowMs);
+  const recommendation = recommend(pool.spec, observations, nowMs);
   console.log(JSON.stringify({ pool: pool.metadata.name, at: new Date(nowMs).toISOString(), ...recommendation }, null, 2));
   return 0;
 }

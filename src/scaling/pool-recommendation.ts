@@ -1,6 +1,8 @@
 /**
  * The one engine call every role makes for a PodPool object: the controller (which writes the
- * answer to status.desiredReplicas), the scaler (which serves it to KEDA) and the simulator.
+ * answer to status.desiredReplicas), the scaler (which serves it to KEDA) and the simulator (from
+ * the status the controller would have written). `podpool recommend` decodes the same
+ * observations and lets flags replace them.
  */
 import type { PodPool, PodPoolSpec, PodPoolStatus } from '../api/schema.js';
 import { historyBucketsNeeded, recommend, type Observations, type Recommendation } from './recommend.js';

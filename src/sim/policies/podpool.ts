@@ -1,10 +1,13 @@
-/** podpool: the real engine, fed the reservation history, warm-ups and weekly profile the controller would keep. */
+/**
+ * podpool: the real engine, asked as every role asks it (recommendForPool), from a status holding
+ * the reservation history, warm-ups and weekly profile the controller would have written, encoded
+ * as the controller encodes them.
+ */
 import { MAX_WARMUP_SAMPLES } from '../../api/schema.js';
 import { updatedWarmupSeconds } from '../../pool/reservation-events.js';
-import { maxHistoryBuckets } from '../../scaling/pool-recommendation.js';
-import { recommend } from '../../scaling/recommend.js';
-import { advanceHistory, emptyHistory, recordReservations, type ReservationHistory } from '../../scaling/reservation-history.js';
-import { advanceProfile, emptyProfile, recordIntoProfile, type DemandProfile } from '../../scaling/weekly-profile.js';
+import { maxHistoryBuckets, recommendForPool } from '../../scaling/pool-recommendation.js';
+import { encodeHistory, emptyHistory, recordReservations, type ReservationHistory } from '../../scaling/reservation-history.js';
+import { emptyProfile, encodeProfile, recordIntoProfile, type DemandProfile } from '../../scaling/weekly-profile.js';
 import type { PolicyDefinition, PolledPolicy, PolicySetup } from './policy.js';
 
 /** Availability targets `--sweep` runs podpool at, to draw its cold-rate / idle-cost curve. */
@@ -24,9 +27,13 @@ function createPodpoolPolicy({ spec: given, scenario, knob }: PolicySetup): Poll
   return {
     kind: 'polled',
     desiredWarmPods({ nowMs }) {
-      history = advanceHistory(history, nowMs, maxBuckets);
-      profile = advanceProfile(profile, nowMs);
-      return recommend(spec, { history, observedWarmupSeconds, warmupSamples, profile }, nowMs).desiredReplicas;
+      const status = {
+        reservationHistory: encodeHistory(history),
+        demandProfile: encodeProfile(profile),
+        ...(observedWarmupSeconds === undefined ? {} : { observedWarmupSeconds }),
+        warmupSamples,
+      };
+      return recommendForPool({ spec, status }, nowMs).desiredReplicas;
     },
     reservationMade: count,
     // As the operator counts status.unmetReservations: a user turned away is demand at once, and
