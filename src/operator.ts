@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ConnectionReusingKubeConfig } from './kube/kube-config.js';
 import { systemClock } from './clock.js';
 import { ClaimCache, claimSourceOf } from './claims/claim-cache.js';
 import { PodPoolClaimController } from './claims/controller.js';
@@ -64,7 +65,7 @@ export interface RunningOperator {
 }
 
 export async function startOperator(config: OperatorConfig, log: Logger): Promise<RunningOperator> {
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = new ConnectionReusingKubeConfig();
   if (config.kubeconfigPath !== undefined) kubeConfig.loadFromFile(config.kubeconfigPath);
   else kubeConfig.loadFromDefault();
 
@@ -199,6 +200,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
       unmetDemand.close();
       await Promise.all([cache.stop(), claims.stop()]);
       await closeServer(metricsServer);
+      await kubeConfig.closeConnections();
       log.info('stopped');
     })());
   return { kubeConfig, cache, controller, metricsServer, webhookServer, reservationsServer, stop };

@@ -5,7 +5,8 @@
  * no token to forward; such users pass one with `--token` or PODPOOL_TOKEN (e.g. `kubectl create token`).
  */
 import { readFile } from 'node:fs/promises';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ConnectionReusingKubeConfig } from '../kube/kube-config.js';
 import { errorMessage, PodpoolError } from '../errors.js';
 import { ReservationsClient } from './client.js';
 
@@ -21,7 +22,7 @@ export interface ConnectionFlags {
 }
 
 export function loadKubeConfig(): KubeConfig {
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = new ConnectionReusingKubeConfig();
   try {
     kubeConfig.loadFromDefault();
   } catch (error) {
