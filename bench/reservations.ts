@@ -38,6 +38,8 @@ const MODES: readonly Mode[] = process.env.MODES === undefined ? ALL_MODES : ALL
 interface Run {
   latencies: number[];
   seconds: number;
+  /** CPU this process (callers, and for api and claim the operator too) spent in the run. */
+  cpuMs: number;
 }
 
 /** The bare floor: one keep-alive agent, the admin's client certificate, the reservation's own patch bytes. */
@@ -88,6 +90,7 @@ async function closedLoop(count: number, concurrency: number, call: (i: number) 
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
       while (next < count) {
@@ -99,7 +102,8 @@ async function closedLoop(count: number, concurrency: number, call: (i: number) 
     }),
   );
   latencies.sort((a, b) => a - b);
-  return { latencies, seconds: (performance.now() - started) / 1000 };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { latencies, seconds: (performance.now() - started) / 1000, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 const plane = await startControlPlane({ log: () => undefined });
@@ -224,7 +228,8 @@ try {
     const all = runs.get(`${mode}@${concurrency}`) ?? [];
     const latencies = all.flatMap((r) => r.latencies).sort((a, b) => a - b);
     const perSecond = all.reduce((sum, r) => sum + r.latencies.length, 0) / all.reduce((sum, r) => sum + r.seconds, 0);
-    return { count: latencies.length, perSecond, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    const cpuMsPerCall = all.reduce((sum, r) => sum + r.cpuMs, 0) / Math.max(1, latencies.length);
+    return { count: latencies.length, perSecond, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMsPerCall };
   };
   const rows: string[] = [];
   const figures = [];
@@ -234,7 +239,7 @@ try {
       const s = summary(mode, concurrency);
       const ratio = (value: number, base: number): string => (mode === 'floor' ? '' : `${(value / base).toFixed(2)}x`);
       rows.push(
-        `| ${concurrency} | ${mode} | ${s.count} | ${s.perSecond.toFixed(0)} | ${ratio(s.perSecond, floor.perSecond)} | ${s.p50.toFixed(1)} | ${ratio(s.p50, floor.p50)} | ${s.p99.toFixed(1)} | ${ratio(s.p99, floor.p99)} |`,
+        `| ${concurrency} | ${mode} | ${s.count} | ${s.perSecond.toFixed(0)} | ${ratio(s.perSecond, floor.perSecond)} | ${s.p50.toFixed(1)} | ${ratio(s.p50, floor.p50)} | ${s.p99.toFixed(1)} | ${ratio(s.p99, floor.p99)} | ${s.cpuMsPerCall.toFixed(2)} |`,
       );
       if (mode === 'floor') continue;
       const goal = (text: string): string | undefined => (mode === 'api' && concurrency === CONCURRENCY ? text : undefined);
@@ -242,6 +247,7 @@ try {
         figure(`${mode} per second, ${concurrency} in flight`, s.perSecond, '1/s', floor.perSecond, goal('>= 0.8x floor')),
         figure(`${mode} p50, ${concurrency} in flight`, s.p50, 'ms', floor.p50),
         figure(`${mode} p99, ${concurrency} in flight`, s.p99, 'ms', floor.p99, goal('<= 1.5x floor')),
+        figure(`${mode} CPU per call, ${concurrency} in flight`, s.cpuMsPerCall, 'ms', floor.cpuMsPerCall),
       );
     }
     const api = summary('api', concurrency);
@@ -251,8 +257,8 @@ try {
   console.log(`Handing a ready pod to a user against the real API server: ${ROUNDS} rounds per mode, rotating order; every pod verified reserved, each for its own user.
 floor = bare node:https guarded merge patch (admin certificate); api = podpool reservation API (HTTPS, ServiceAccount token); claim = PodPoolClaim create -> Bound seen on a watch.
 
-| in flight | mode | calls | per second | x floor | p50 ms | x floor | p99 ms | x floor |
-| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| in flight | mode | calls | per second | x floor | p50 ms | x floor | p99 ms | x floor | CPU ms per call (this process) |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}`);
   // A run of some modes (MODES=...) is for profiling; only a full run is a result.
   if (MODES.length === ALL_MODES.length) recordResults('reservations', 'npm run bench:reservations -- --json', figures);

@@ -22,7 +22,10 @@ export interface PodClasses {
 
 export type PodClass = 'warming' | 'ready' | 'reserved' | 'failed' | 'terminating';
 
-export function classifyPod(pod: PodView): PodClass {
+/** What classification reads of a pod (no timestamps beyond whether it is being deleted). */
+export type ClassifiedFields = Pick<PodView, 'labels' | 'deletingMs' | 'phase' | 'ready'>;
+
+export function classifyPod(pod: ClassifiedFields): PodClass {
   if (pod.labels[STATE_LABEL] === 'reserved') return 'reserved';
   if (pod.deletingMs !== undefined) return 'terminating';
   if (pod.phase === 'Failed' || pod.phase === 'Succeeded') return 'failed';
