@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { claimTransitionsTotal } from '../metrics.js';
 import type { PodClaims } from '../reservations/claims.js';
 import type { ReservationPodSource } from '../reservations/pod-source.js';
-import { reservableCandidates, reserveReadyPod, type ReservationPodWriter, type ReserveContext } from '../reservations/reserve.js';
+import { countReservableCandidates, reserveReadyPod, type ReservationPodWriter, type ReserveContext } from '../reservations/reserve.js';
 import type { UnmetDemandRecorder } from '../reservations/unmet-demand.js';
 import type { ClaimSource } from './claim-cache.js';
 import { claimCaller, claimReference, handOverOf, owningClaimUid } from './identity.js';
@@ -175,7 +175,7 @@ async function bindWaiting(
     clock: deps.clock,
     random: deps.random,
   };
-  const available = reservableCandidates(pods, deps.podClaims, new Set(), nowMs).length;
+  const available = countReservableCandidates(pods, deps.podClaims, new Set(), nowMs);
   const pending = (claim: PodPoolClaim): void => {
     outcomes.push({ claim, status: { phase: 'Pending', reason: 'NoReadyPod', message: `waiting for a ready pod of podpool ${poolName}` } });
     deps.unmetDemand?.record(namespace, poolName, `claim:${claim.metadata.uid ?? claim.metadata.name}`);

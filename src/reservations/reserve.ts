@@ -97,20 +97,43 @@ export interface ReserveContext {
   random: () => number;
 }
 
-/** Ready pods of the pool that this process has not just claimed and this request has not tried. */
-export function reservableCandidates(
+/** A ready pod of the pool that this process has not just claimed and this request has not tried. */
+function isCandidate(pod: V1Pod, claims: PodClaims, tried: ReadonlySet<string>, nowMs: number): boolean {
+  const name = pod.metadata?.name;
+  const namespace = pod.metadata?.namespace;
+  const resourceVersion = pod.metadata?.resourceVersion;
+  if (!name || !namespace || !resourceVersion || tried.has(name)) return false;
+  return isReservable(pod) && !claims.isClaimed(podKeyOf(namespace, name), resourceVersion, nowMs);
+}
+
+export function countReservableCandidates(pods: readonly V1Pod[], claims: PodClaims, tried: ReadonlySet<string>, nowMs: number): number {
+  let count = 0;
+  for (const pod of pods) if (isCandidate(pod, claims, tried, nowMs)) count += 1;
+  return count;
+}
+
+export function hasReservableCandidate(pods: readonly V1Pod[], claims: PodClaims, tried: ReadonlySet<string>, nowMs: number): boolean {
+  return pods.some((pod) => isCandidate(pod, claims, tried, nowMs));
+}
+
+/**
+ * A candidate found from a random start, walking the pool's pods round: random enough to spread
+ * concurrent callers (also on other replicas) over the ready pods, and it stops at the first one
+ * instead of testing every pod of the pool (reserved pods included) on every call.
+ */
+export function pickReservableCandidate(
   pods: readonly V1Pod[],
   claims: PodClaims,
   tried: ReadonlySet<string>,
   nowMs: number,
-): V1Pod[] {
-  return pods.filter((pod) => {
-    const name = pod.metadata?.name;
-    const namespace = pod.metadata?.namespace;
-    const resourceVersion = pod.metadata?.resourceVersion;
-    if (!name || !namespace || !resourceVersion || tried.has(name)) return false;
-    return isReservable(pod) && !claims.isClaimed(podKeyOf(namespace, name), resourceVersion, nowMs);
-  });
+  random: () => number,
+): V1Pod | undefined {
+  const start = Math.floor(random() * pods.length);
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[(start + i) % pods.length]!;
+    if (isCandidate(pod, claims, tried, nowMs)) return pod;
+  }
+  return undefined;
 }
 
 /**
@@ -120,10 +143,8 @@ export function reservableCandidates(
 export async function reserveReadyPod(context: ReserveContext, request: ReserveRequest, tried: Set<string>): Promise<ReserveAttempt> {
   let conflicts = 0;
   for (;;) {
-    const candidates = reservableCandidates(context.source.podsOf(request.namespace, request.pool), context.claims, tried, context.clock.now());
-    if (candidates.length === 0) return { kind: 'no-ready-pod', conflicts };
-    // A random pick spreads concurrent callers (also on other replicas) over the ready pods.
-    const pod = candidates[Math.floor(context.random() * candidates.length)] ?? candidates[0]!;
+    const pod = pickReservableCandidate(context.source.podsOf(request.namespace, request.pool), context.claims, tried, context.clock.now(), context.random);
+    if (pod === undefined) return { kind: 'no-ready-pod', conflicts };
     const podName = pod.metadata!.name!;
     const resourceVersion = pod.metadata!.resourceVersion!;
     const podKey = podKeyOf(request.namespace, podName);

@@ -13,7 +13,7 @@ import { podKeyOf, type ReservationPodSource } from './pod-source.js';
 import { RefusalRecovery } from './refusal-recovery.js';
 import { authorizeRelease, type Releaser } from './release-authorization.js';
 import { isReservable, isReserved, reservationOf, type Reservation } from './reservation.js';
-import { reservableCandidates, reserveReadyPod, type ReservationPodWriter, type ReserveContext, type ReserveRequest } from './reserve.js';
+import { hasReservableCandidate, reserveReadyPod, type ReservationPodWriter, type ReserveContext, type ReserveRequest } from './reserve.js';
 import type { UnmetDemandRecorder } from './unmet-demand.js';
 import { ReadyPodWaiters } from './waiters.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -149,7 +149,7 @@ export class ReservationService {
       const outcome = await this.waiters.wait(key, deadlineMs - this.clock.now(), {
         front: waited,
         signal,
-        readyNow: () => reservableCandidates(this.source.podsOf(request.namespace, request.pool), this.claims, tried, this.clock.now()).length > 0,
+        readyNow: () => hasReservableCandidate(this.source.podsOf(request.namespace, request.pool), this.claims, tried, this.clock.now()),
       });
       if (outcome === 'aborted') throw new PodpoolError('Unavailable', 'the client went away while waiting for a ready pod');
       if (outcome === 'timeout') {
