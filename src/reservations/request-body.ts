@@ -1,5 +1,6 @@
 /** Parses reservation input at the edge into typed values; anything else is a clear 400. */
 import { isValidObjectName, type ObjectKind } from '../api/object-names.js';
+import { parseDurationMs } from '../duration.js';
 import { PodpoolError } from '../errors.js';
 import { excerpt } from '../log.js';
 
@@ -37,9 +38,6 @@ export function parseReserveBody(body: unknown): ReserveBody {
   return { user, ttlSeconds };
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
-const MS_PER_UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
-
 /**
  * `?wait=` as `30s`, `1500ms`, `2m` or plain seconds; absent means do not wait. Longer waits
  * are cut to `maxWaitSeconds` rather than refused: the caller still gets the longest wait allowed.
@@ -47,9 +45,8 @@ const MS_PER_UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 export function parseWait(value: unknown, maxWaitSeconds = MAX_WAIT_SECONDS): number {
   if (value === undefined) return 0;
   if (typeof value !== 'string') throw invalid('wait must be given once, as a duration like 30s');
-  const match = DURATION.exec(value.trim());
-  if (match === null) throw invalid(`wait=${JSON.stringify(excerpt(value))} is not a duration like 30s, 1500ms or 2m`);
-  const ms = Number(match[1]) * (MS_PER_UNIT[match[2] ?? 's'] ?? 1000);
+  const ms = parseDurationMs(value, 's');
+  if (ms === undefined) throw invalid(`wait=${JSON.stringify(excerpt(value))} is not a duration like 30s, 1500ms or 2m`);
   return Math.min(ms, maxWaitSeconds * 1000);
 }
 

@@ -3,11 +3,11 @@
  * into lifetimes and a check interval, refusing combinations under which a certificate could
  * expire before a check renews it.
  */
+import { parseDurationMs } from '../duration.js';
 import { PodpoolError } from '../errors.js';
 import { CERTIFICATE_DEFAULTS, type CertificateOptions } from './certificates.js';
 import { DEFAULT_CHECK_INTERVAL_MS } from './rotation.js';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** Below this a rotation is mostly key generation; no real deployment wants it. */
 export const MIN_VALIDITY_MS = 10_000;
 /** Checks per renewal window (the last third of a certificate's life): one may fail and the next still renews in time. */
@@ -26,9 +26,8 @@ export interface CertificateTiming {
 
 /** `1500ms`, `30s`, `5m`, `1h`, `90d`. */
 export function parseDuration(text: string, flag: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(text);
-  const milliseconds = match === null ? Number.NaN : Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? Number.NaN);
-  if (!Number.isFinite(milliseconds) || milliseconds <= 0) {
+  const milliseconds = parseDurationMs(text);
+  if (milliseconds === undefined || milliseconds <= 0) {
     throw new PodpoolError('InvalidArgument', `${flag}: ${JSON.stringify(text)} is not a positive duration (e.g. 90d, 12h, 30m, 45s)`);
   }
   return milliseconds;
