@@ -9,6 +9,7 @@ import { PodpoolError } from '../errors.js';
 import { reservationColdWait, reservationConflictsTotal, reservationDuration, reservationRefusalRecovery, reservationsTotal } from '../metrics.js';
 import { PodClaims } from './claims.js';
 import { ReservationUnavailableError } from './errors.js';
+import { MAX_WAIT_SECONDS } from './request-body.js';
 import { podKeyOf, type ReservationPodSource } from './pod-source.js';
 import { RefusalRecovery } from './refusal-recovery.js';
 import { authorizeRelease, type Releaser } from './release-authorization.js';
@@ -27,7 +28,7 @@ export interface ReservationOptions {
   maxWaitSeconds: number;
 }
 
-export const DEFAULT_RESERVATION_OPTIONS: ReservationOptions = { maxConflicts: 5, retryAfterSeconds: 5, maxWaitSeconds: 120 };
+export const DEFAULT_RESERVATION_OPTIONS: ReservationOptions = { maxConflicts: 5, retryAfterSeconds: 5, maxWaitSeconds: MAX_WAIT_SECONDS };
 
 export interface ReservationServiceDeps {
   source: ReservationPodSource;

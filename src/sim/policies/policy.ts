@@ -5,6 +5,7 @@
  * create each pod.
  */
 import type { PodPoolSpec } from '../../api/schema.js';
+import { DEFAULT_LEAD_TIME_SECONDS } from '../../scaling/recommend.js';
 import type { Scenario } from '../scenario.js';
 
 export interface PoolState {
@@ -64,5 +65,5 @@ export function clamp(value: number, low: number, high: number): number {
 
 /** The lead time a user would configure: the pool's warmupSeconds, else the engine's default. */
 export function configuredLeadSeconds(spec: PodPoolSpec): number {
-  return spec.warmupSeconds ?? 60;
+  return spec.warmupSeconds ?? DEFAULT_LEAD_TIME_SECONDS;
 }
