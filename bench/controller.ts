@@ -48,7 +48,9 @@ async function waitFor(what: string, check: () => boolean, timeoutMs: number): P
 async function readyCounter(plane: ControlPlane, watch: Watch, labelSelector: string) {
   const ready = new Set<string>();
   const pods = new Set<string>();
-  const listed = JSON.parse(plane.kubectl(['get', 'pods', '-n', NAMESPACE, '-l', labelSelector, '-o', 'json'])) as { metadata: { resourceVersion: string } };
+  const listed = JSON.parse(plane.kubectl(['get', 'pods', '-n', NAMESPACE, '-l', labelSelector, '-o', 'json'])) as {
+    metadata: { resourceVersion: string };
+  };
   const request = await watch.watch(
     `/api/v1/namespaces/${NAMESPACE}/pods`,
     { labelSelector, resourceVersion: listed.metadata.resourceVersion },
@@ -71,15 +73,32 @@ async function readyCounter(plane: ControlPlane, watch: Watch, labelSelector: st
 /** The floor's client: one keep-alive agent with the admin certificate, bodies serialized once. */
 function bareCreator(plane: ControlPlane): (body: string) => Promise<void> {
   const url = new URL(plane.server);
-  const agent = new Agent({ keepAlive: true, maxSockets: MAX_CONCURRENT_WRITES, ca: plane.caPem, cert: plane.admin.certPem, key: plane.admin.keyPem });
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: MAX_CONCURRENT_WRITES,
+    ca: plane.caPem,
+    cert: plane.admin.certPem,
+    key: plane.admin.keyPem,
+  });
   return (body) =>
     new Promise((resolve, reject) => {
       const call = request(
-        { agent, host: url.hostname, port: url.port, method: 'POST', path: `/api/v1/namespaces/${NAMESPACE}/pods`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: `/api/v1/namespaces/${NAMESPACE}/pods`,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => (response.statusCode === 201 ? resolve() : reject(new Error(`create ${response.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`))));
+          response.on('end', () =>
+            response.statusCode === 201
+              ? resolve()
+              : reject(new Error(`create ${response.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`)),
+          );
         },
       );
       call.on('error', reject);
@@ -93,7 +112,20 @@ try {
   plane.kubectl(['create', 'namespace', NAMESPACE]);
   plane.kubectl(['create', 'namespace', 'podpool-system']);
   const operator = await startOperator(
-    { kubeconfigPath: plane.kubeconfigPath, namespace: 'podpool-system', leaseName: 'podpool-controller', identity: 'bench', leaderElect: false, metricsPort: 0, bindAddress: '127.0.0.1', workers: 4, scalerPort: 0, webhookPort: 0, reservationsPort: 0, certificates: { kind: 'directory', directory: '' } },
+    {
+      kubeconfigPath: plane.kubeconfigPath,
+      namespace: 'podpool-system',
+      leaseName: 'podpool-controller',
+      identity: 'bench',
+      leaderElect: false,
+      metricsPort: 0,
+      bindAddress: '127.0.0.1',
+      workers: 4,
+      scalerPort: 0,
+      webhookPort: 0,
+      reservationsPort: 0,
+      certificates: { kind: 'directory', directory: '' },
+    },
     pino({ level: 'warn' }),
   );
   const custom = operator.kubeConfig.makeApiClient(CustomObjectsApi);
@@ -116,8 +148,17 @@ try {
       const counter = await readyCounter(plane, watch, selector);
       const started = performance.now();
       if (mode === 'floor') {
-        const body = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'floor-', labels: { bench: 'floor' } }, spec: { containers: CONTAINERS } });
-        await forEachBounded(Array.from({ length: FILL }, (_, i) => i), MAX_CONCURRENT_WRITES, () => create(body));
+        const body = JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { generateName: 'floor-', labels: { bench: 'floor' } },
+          spec: { containers: CONTAINERS },
+        });
+        await forEachBounded(
+          Array.from({ length: FILL }, (_, i) => i),
+          MAX_CONCURRENT_WRITES,
+          () => create(body),
+        );
       } else {
         await custom.createNamespacedCustomObject({ ...ref, namespace: NAMESPACE, body: pool('fill', FILL) });
       }
@@ -129,7 +170,11 @@ try {
       counter.stop();
     }
   }
-  const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+  const median = (values: number[]): number =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    );
   const fillFloor = median(fill.floor);
   const fillPodpool = median(fill.podpool);
   figures.push(figure(`fill ${FILL} pods to Ready (median of ${ROUNDS})`, fillPodpool, 's', fillFloor, '<= 1.2x floor'));
@@ -139,11 +184,18 @@ try {
   globalThis.gc?.();
   const heapEmpty = process.memoryUsage().heapUsed;
   const scaleStarted = performance.now();
-  await forEachBounded(Array.from({ length: POOLS }, (_, i) => i), 16, async (i) => {
-    await custom.createNamespacedCustomObject({ ...ref, namespace: NAMESPACE, body: pool(`p${i}`, PODS) });
-  });
+  await forEachBounded(
+    Array.from({ length: POOLS }, (_, i) => i),
+    16,
+    async (i) => {
+      await custom.createNamespacedCustomObject({ ...ref, namespace: NAMESPACE, body: pool(`p${i}`, PODS) });
+    },
+  );
   const readyPods = (): number => operator.cache.pods.list().filter(isReady).length;
-  const progress = setInterval(() => console.error(`${operator.cache.pods.list().length} of ${POOLS * PODS} pods, ${readyPods()} Ready`), 30_000);
+  const progress = setInterval(
+    () => console.error(`${operator.cache.pods.list().length} of ${POOLS * PODS} pods, ${readyPods()} Ready`),
+    30_000,
+  );
   await waitFor(`${POOLS * PODS} Ready pods`, () => readyPods() >= POOLS * PODS, 3_600_000);
   clearInterval(progress);
   const scaleSeconds = (performance.now() - scaleStarted) / 1000;
@@ -152,7 +204,8 @@ try {
   await sleep(30_000);
 
   const eventsNow = async (): Promise<number> => (await informerEvents.get()).values.reduce((sum, v) => sum + v.value, 0);
-  const reconcilesNow = async (): Promise<number> => (await reconcileDuration.get()).values.find((v) => v.metricName === 'podpool_reconcile_duration_seconds_count')?.value ?? 0;
+  const reconcilesNow = async (): Promise<number> =>
+    (await reconcileDuration.get()).values.find((v) => v.metricName === 'podpool_reconcile_duration_seconds_count')?.value ?? 0;
   const [eventsBefore, reconcilesBefore] = [await eventsNow(), await reconcilesNow()];
   const cpuBefore = process.cpuUsage();
   await sleep(STEADY * 1000);
@@ -179,16 +232,27 @@ try {
   for (let i = 0; i < CHANGES; i++) {
     const name = `p${(i * 37) % POOLS}`;
     const key = poolKey(NAMESPACE, name);
-    const before = new Set(operator.cache.podsOf(NAMESPACE, name).filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => p.metadata?.name));
+    const before = new Set(
+      operator.cache
+        .podsOf(NAMESPACE, name)
+        .filter((p) => p.metadata?.deletionTimestamp === undefined)
+        .map((p) => p.metadata?.name),
+    );
     const replicas = i % 2 === 0 ? PODS + 1 : PODS - 1;
     const acted = new Promise<void>((resolve) =>
       waiters.set(key, () => {
-        const now = operator.cache.podsOf(NAMESPACE, name).filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => p.metadata?.name);
+        const now = operator.cache
+          .podsOf(NAMESPACE, name)
+          .filter((p) => p.metadata?.deletionTimestamp === undefined)
+          .map((p) => p.metadata?.name);
         if (now.length !== before.size || now.some((n) => !before.has(n))) resolve();
       }),
     );
     const started = performance.now();
-    await custom.patchNamespacedCustomObject({ ...ref, namespace: NAMESPACE, name, body: { spec: { replicas } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await custom.patchNamespacedCustomObject(
+      { ...ref, namespace: NAMESPACE, name, body: { spec: { replicas } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     await acted;
     changeLatencies.push(performance.now() - started);
     waiters.delete(key);
@@ -197,7 +261,13 @@ try {
   changeLatencies.sort((a, b) => a - b);
   figures.push(
     figure('spec change acted on (patch sent -> first create/delete seen), p50', percentile(changeLatencies, 50), 'ms'),
-    figure('spec change acted on (patch sent -> first create/delete seen), p99', percentile(changeLatencies, 99), 'ms', undefined, '<= 1000'),
+    figure(
+      'spec change acted on (patch sent -> first create/delete seen), p99',
+      percentile(changeLatencies, 99),
+      'ms',
+      undefined,
+      '<= 1000',
+    ),
   );
   await operator.stop();
 

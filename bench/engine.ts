@@ -50,7 +50,11 @@ ${rows.map((r) => `| ${r.s} | ${r.us.toFixed(1)} | ${(r.us / (rows[0]?.us ?? 1))
 const poolSpec = parseSpec({ maxPoolSize: 200, targetReadyPods: 50, podTemplate: { spec: { containers: [{ name: 'c', image: 'i' }] } } });
 const hash = templateHash(poolSpec.podTemplate);
 const pods = Array.from({ length: 50 }, (_, i) => ({
-  metadata: { name: `p-${i}`, labels: { 'podpool.dev/pool': 'p', 'podpool.dev/state': 'ready', 'podpool.dev/template-hash': hash }, creationTimestamp: new Date(now - 600_000) },
+  metadata: {
+    name: `p-${i}`,
+    labels: { 'podpool.dev/pool': 'p', 'podpool.dev/state': 'ready', 'podpool.dev/template-hash': hash },
+    creationTimestamp: new Date(now - 600_000),
+  },
   status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date(now - 500_000) }] },
 }));
 const pool: PodPool = {
@@ -66,8 +70,19 @@ function decide(): boolean {
   const recommendation = recommendForPool(pool, now);
   planPods(classes, recommendation.desiredReplicas);
   const status = buildStatus({
-    pool, classes, recommendation, wanted: recommendation.desiredReplicas, history, totalReservations: 0, lastReservationMs: undefined,
-    observedWarmupSeconds: undefined, warmupSamples: [], profile, lastScaleTime: undefined, problems: [], nowMs: now,
+    pool,
+    classes,
+    recommendation,
+    wanted: recommendation.desiredReplicas,
+    history,
+    totalReservations: 0,
+    lastReservationMs: undefined,
+    observedWarmupSeconds: undefined,
+    warmupSamples: [],
+    profile,
+    lastScaleTime: undefined,
+    problems: [],
+    nowMs: now,
   });
   return statusChanged(pool.status, status);
 }

@@ -14,7 +14,16 @@
  *
  * Run: npm run bench:loop     (TRIALS=3, PROFILES=defaults,recommended,tests)
  */
-import { AutoscalingV2Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  AutoscalingV2Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+  type KubeConfig,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { API_GROUP, API_VERSION, PLURAL } from '../src/api/labels.js';
 import type { PodPool } from '../src/api/schema.js';
@@ -40,7 +49,11 @@ interface Profile {
 }
 
 const PROFILES: Profile[] = [
-  { name: 'defaults', hpaSyncSeconds: KUBERNETES_DEFAULT_HPA_SYNC_SECONDS, describe: 'KEDA pollingInterval 30 s, HPA sync 15 s, HPA default behavior' },
+  {
+    name: 'defaults',
+    hpaSyncSeconds: KUBERNETES_DEFAULT_HPA_SYNC_SECONDS,
+    describe: 'KEDA pollingInterval 30 s, HPA sync 15 s, HPA default behavior',
+  },
   {
     name: 'recommended',
     hpaSyncSeconds: KUBERNETES_DEFAULT_HPA_SYNC_SECONDS,
@@ -48,7 +61,13 @@ const PROFILES: Profile[] = [
     behavior: recommendedHpaBehavior(MAX),
     describe: 'pollingInterval 15 s, HPA sync 15 s, scaleUp one step (Pods = maxReplicaCount per 15 s)',
   },
-  { name: 'tests', hpaSyncSeconds: 5, pollingInterval: 1, behavior: UNLIMITED_HPA_BEHAVIOR, describe: 'pollingInterval 1 s, HPA sync 5 s, no HPA rate limit (the e2e settings)' },
+  {
+    name: 'tests',
+    hpaSyncSeconds: 5,
+    pollingInterval: 1,
+    behavior: UNLIMITED_HPA_BEHAVIOR,
+    describe: 'pollingInterval 1 s, HPA sync 5 s, no HPA rate limit (the e2e settings)',
+  },
 ];
 
 interface Scenario {
@@ -80,7 +99,12 @@ interface Stages {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 25): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  intervalMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -111,7 +135,9 @@ class NamespaceTimeline {
   async start(): Promise<void> {
     await Promise.all([
       this.watchForever(`/api/v1/namespaces/${this.namespace}/pods`, (phase, pod: V1Pod) => this.onPod(phase, pod)),
-      this.watchForever(`/apis/${API_GROUP}/${API_VERSION}/namespaces/${this.namespace}/${PLURAL}`, (_phase, pool: PodPool) => this.onPool(pool)),
+      this.watchForever(`/apis/${API_GROUP}/${API_VERSION}/namespaces/${this.namespace}/${PLURAL}`, (_phase, pool: PodPool) =>
+        this.onPool(pool),
+      ),
     ]);
   }
 
@@ -119,7 +145,8 @@ class NamespaceTimeline {
   private async watchForever<T>(path: string, handler: (phase: string, object: T) => void): Promise<void> {
     const again = (error: unknown): void => {
       if (this.stopped) return;
-      if (error !== null && error !== undefined && !String(error).includes('Timeout')) console.error(`watch ${path} ended: ${String(error)}`);
+      if (error !== null && error !== undefined && !String(error).includes('Timeout'))
+        console.error(`watch ${path} ended: ${String(error)}`);
       void this.watchForever(path, handler);
     };
     this.aborts.push(await new Watch(this.kc).watch(path, {}, handler, again));
@@ -189,7 +216,9 @@ class LoopBench {
 
   // API calls, not kubectl: a spawned kubectl would block the event loop the timelines stamp events on.
   private async condition(namespace: string, type: string): Promise<string | undefined> {
-    const scaledObject = (await this.custom.getNamespacedCustomObject({ ...KEDA, namespace, name: 'loop' })) as { status?: { conditions?: { type: string; status: string }[] } };
+    const scaledObject = (await this.custom.getNamespacedCustomObject({ ...KEDA, namespace, name: 'loop' })) as {
+      status?: { conditions?: { type: string; status: string }[] };
+    };
     return scaledObject.status?.conditions?.find((c) => c.type === type)?.status;
   }
 
@@ -217,7 +246,14 @@ class LoopBench {
         apiVersion: `${API_GROUP}/${API_VERSION}`,
         kind: 'PodPool',
         metadata: { name: 'pool' },
-        spec: { replicas: scenario.from, minPoolSize: 0, maxPoolSize: MAX, targetReadyPods: scenario.from, warmupSeconds: 5, podTemplate: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+        spec: {
+          replicas: scenario.from,
+          minPoolSize: 0,
+          maxPoolSize: MAX,
+          targetReadyPods: scenario.from,
+          warmupSeconds: 5,
+          podTemplate: { spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        },
       },
     });
     const scalerAddress = `127.0.0.1:${this.ports.scalerPort}`;
@@ -226,10 +262,10 @@ class LoopBench {
       namespace,
       body: JSON.parse(
         scaledObjectManifest(namespace, 'loop', 'pool', {
-        trigger: { type: scenario.trigger, scalerAddress },
-        minReplicaCount: scenario.from === 0 ? 0 : 1,
-        maxReplicaCount: MAX,
-        ...(profile.pollingInterval !== undefined ? { pollingInterval: profile.pollingInterval } : {}),
+          trigger: { type: scenario.trigger, scalerAddress },
+          minReplicaCount: scenario.from === 0 ? 0 : 1,
+          maxReplicaCount: MAX,
+          ...(profile.pollingInterval !== undefined ? { pollingInterval: profile.pollingInterval } : {}),
           ...(profile.behavior !== undefined ? { behavior: profile.behavior } : {}),
         }),
       ) as object,
@@ -237,18 +273,27 @@ class LoopBench {
     const timeline = new NamespaceTimeline(this.kc, namespace);
     await timeline.start();
     // The steady state before the change: the pods there, KEDA's verdict made, the HPA synced once.
-    await until(`${namespace}: the steady state before the change`, async () => {
-      if (timeline.readyCount() !== scenario.from) return false;
-      if (scenario.from === 0) return (await this.condition(namespace, 'Active')) === 'False' && (await this.pool(namespace)).spec.replicas === 0;
-      return this.hpaHasSynced(namespace);
-    }, 180_000, 500);
+    await until(
+      `${namespace}: the steady state before the change`,
+      async () => {
+        if (timeline.readyCount() !== scenario.from) return false;
+        if (scenario.from === 0)
+          return (await this.condition(namespace, 'Active')) === 'False' && (await this.pool(namespace)).spec.replicas === 0;
+        return this.hpaHasSynced(namespace);
+      },
+      180_000,
+      500,
+    );
     // Start each trial at its own phase of the timers, so the trials sample the wait, not its worst case.
     const period = Math.max(profile.pollingInterval ?? KEDA_DEFAULT_POLLING_SECONDS, profile.hpaSyncSeconds) * 1000;
     await sleep(phaseFraction * period);
 
     const baseline = new Set(timeline.live);
     const t0 = Date.now();
-    await this.custom.patchNamespacedCustomObject({ ...ref, namespace, name: 'pool', body: { spec: { targetReadyPods: TARGET } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await this.custom.patchNamespacedCustomObject(
+      { ...ref, namespace, name: 'pool', body: { spec: { targetReadyPods: TARGET } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     await until(`${namespace}: the scaler to answer ${TARGET}`, async () => (await this.desiredFromScaler(namespace)) === TARGET, 30_000);
     const engineAt = Date.now();
     await until(`${namespace}: ${TARGET} Ready pods`, () => timeline.readyCount() >= TARGET, 240_000).catch(async (error: unknown) => {
@@ -290,7 +335,10 @@ class LoopBench {
     const started = Date.now();
     await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        this.core.createNamespacedPod({ namespace, body: { metadata: { name: `bare-${i}` }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } }),
+        this.core.createNamespacedPod({
+          namespace,
+          body: { metadata: { name: `bare-${i}` }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        }),
       ),
     );
     await until(`${namespace}: ${count} bare pods Ready`, () => timeline.readyCount() >= count, 120_000);
@@ -309,7 +357,10 @@ function spread(values: (number | undefined)[]): string {
   return defined.length === 1 ? seconds(median) : `${seconds(median)} (${seconds(defined[0])}-${seconds(defined.at(-1))})`;
 }
 
-async function runOnPlane(hpaSyncSeconds: number, profiles: Profile[]): Promise<{ profile: Profile; scenario: Scenario; trials: Stages[] }[]> {
+async function runOnPlane(
+  hpaSyncSeconds: number,
+  profiles: Profile[],
+): Promise<{ profile: Profile; scenario: Scenario; trials: Stages[] }[]> {
   const plane = await startControlPlane({ nodes: 4, hpaSyncPeriodSeconds: hpaSyncSeconds, log: () => undefined });
   let operator: RunningOperator | undefined;
   const keda = await startKeda(plane, { log: () => undefined }).catch(async (error: unknown) => {
@@ -356,7 +407,12 @@ const wanted = (process.env.PROFILES ?? PROFILES.map((p) => p.name).join(',')).s
 const selected = PROFILES.filter((profile) => wanted.includes(profile.name));
 const results = [];
 for (const sync of [...new Set(selected.map((profile) => profile.hpaSyncSeconds))]) {
-  results.push(...(await runOnPlane(sync, selected.filter((profile) => profile.hpaSyncSeconds === sync))));
+  results.push(
+    ...(await runOnPlane(
+      sync,
+      selected.filter((profile) => profile.hpaSyncSeconds === sync),
+    )),
+  );
 }
 
 console.log(`Loop latency in seconds, median (min-max) of ${TRIALS} trials; each trial changes the engine's answer to ${TARGET} pods.\n`);
@@ -372,4 +428,6 @@ for (const { profile, scenario, trials } of results) {
       `**${spread(trials.map((t) => t.total))}** | ${spread(trials.map((t) => t.floor))} | ${ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)]?.toFixed(1)}x |`,
   );
 }
-console.log(`\nWriters of spec.replicas (managedFields): ${[...new Set(results.flatMap((r) => r.trials.map((t) => t.writers)))].join('; ')}`);
+console.log(
+  `\nWriters of spec.replicas (managedFields): ${[...new Set(results.flatMap((r) => r.trials.map((t) => t.writers)))].join('; ')}`,
+);

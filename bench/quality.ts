@@ -55,30 +55,54 @@ const sections: string[] = [
     "and read at podpool's cold rate: the ratio is what it must spend to be as warm as podpool.",
 ];
 
-const summary: string[] = ['| trace | podpool cold | idle pod-min | x oracle | x floor | buffer | cron | reactive | seed |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+const summary: string[] = [
+  '| trace | podpool cold | idle pod-min | x oracle | x floor | buffer | cron | reactive | seed |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+];
 
 for (const name of traces) {
   const text = await readFile(`${TRACE_DIRECTORY}/${name}`, 'utf8');
   const started = performance.now();
   const { comparison } = run(pool.spec, name, text, POLICY_NAMES, true);
-  console.error(`${name}: ${comparison.settings.minutes} minutes, ${POLICY_NAMES.length} policies + sweeps in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(
+    `${name}: ${comparison.settings.minutes} minutes, ${POLICY_NAMES.length} policies + sweeps in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   const podpool = comparison.policies.find((report) => report.policy === 'podpool');
   const floor = comparison.policies.find((report) => report.policy === 'floor');
   const sweeps = comparison.sweep ?? [];
-  const lines = podpool === undefined ? [] : sweeps.map((result) => `- ${result.policy === 'podpool' ? describeCurve(result) : describeSweep(result, podpool)}`);
+  const lines =
+    podpool === undefined
+      ? []
+      : sweeps.map((result) => `- ${result.policy === 'podpool' ? describeCurve(result) : describeSweep(result, podpool)}`);
   const chart = `${CHART_DIRECTORY}/${name.replace(/\.csv$/, '')}.svg`;
   await writeFile(chart, renderTradeoffChart(sweeps, `cold rate vs idle cost, ${name}`));
   const days = comparison.settings.minutes / 1440;
-  sections.push('', `## ${name} (${days} day${days === 1 ? '' : 's'}, from ${comparison.settings.start})`, '', formatMarkdownTable(comparison.policies), '', `Sweeps ([trade-off chart](${chart.replace('bench/', '')})):`, '', ...lines);
+  sections.push(
+    '',
+    `## ${name} (${days} day${days === 1 ? '' : 's'}, from ${comparison.settings.start})`,
+    '',
+    formatMarkdownTable(comparison.policies),
+    '',
+    `Sweeps ([trade-off chart](${chart.replace('bench/', '')})):`,
+    '',
+    ...lines,
+  );
 
   if (podpool !== undefined) {
     const ratio = (policy: string): string => {
       const cheapest = sweeps.find((result) => result.policy === policy)?.cheapestAtPodpoolColdRate;
-      return cheapest === undefined ? 'never' : `${(cheapest.unreservedPodMinutes / Math.max(podpool.unreservedPodMinutes, 1e-9)).toFixed(2)}x`;
+      return cheapest === undefined
+        ? 'never'
+        : `${(cheapest.unreservedPodMinutes / Math.max(podpool.unreservedPodMinutes, 1e-9)).toFixed(2)}x`;
     };
-    const xFloor = floor === undefined || floor.unreservedPodMinutes === 0 ? '-' : (podpool.unreservedPodMinutes / floor.unreservedPodMinutes).toFixed(2);
-    summary.push(`| ${name} | ${formatPercent(podpool.coldRate)} | ${podpool.unreservedPodMinutes} | ${podpool.costVsOracle ?? '-'} | ${xFloor} | ${ratio('buffer')} | ${ratio('cron')} | ${ratio('reactive')} | ${ratio('seed')} |`);
+    const xFloor =
+      floor === undefined || floor.unreservedPodMinutes === 0
+        ? '-'
+        : (podpool.unreservedPodMinutes / floor.unreservedPodMinutes).toFixed(2);
+    summary.push(
+      `| ${name} | ${formatPercent(podpool.coldRate)} | ${podpool.unreservedPodMinutes} | ${podpool.costVsOracle ?? '-'} | ${xFloor} | ${ratio('buffer')} | ${ratio('cron')} | ${ratio('reactive')} | ${ratio('seed')} |`,
+    );
   }
 }
 
@@ -103,13 +127,33 @@ const learned = run(withoutWindows as PodPoolSpec, PROFILE_TRACE, profileText, [
 const handWritten = run(pool.spec, PROFILE_TRACE, profileText, ['podpool'], false);
 const profileRows = ['| week | windows | reservations | cold | cold rate | idle pod-min |', '| --- | --- | ---: | ---: | ---: | ---: |'];
 for (const week of [1, 2, 3]) {
-  for (const [label, comparisonRun] of [['none (learned profile)', learned], ['hand-written', handWritten]] as const) {
+  for (const [label, comparisonRun] of [
+    ['none (learned profile)', learned],
+    ['hand-written', handWritten],
+  ] as const) {
     const figures = weekFigures(comparisonRun, week);
-    profileRows.push(`| ${week} | ${label} | ${figures.reservations} | ${figures.cold} | ${formatPercent(figures.coldRate)} | ${figures.idle} |`);
+    profileRows.push(
+      `| ${week} | ${label} | ${figures.reservations} | ${figures.cold} | ${formatPercent(figures.coldRate)} | ${figures.idle} |`,
+    );
   }
 }
 
-sections.splice(2, 0, '', '## Summary', '', 'Baseline columns: idle pod-minutes the baseline needs, tuned in hindsight, to be as warm as podpool (never: no knob value tried is).', '', ...summary, '', `## Learned weekly profile (${PROFILE_TRACE}, podpool only)`, '', 'The same pool without its windows (the engine learns the week) and with them:', '', ...profileRows);
+sections.splice(
+  2,
+  0,
+  '',
+  '## Summary',
+  '',
+  'Baseline columns: idle pod-minutes the baseline needs, tuned in hindsight, to be as warm as podpool (never: no knob value tried is).',
+  '',
+  ...summary,
+  '',
+  `## Learned weekly profile (${PROFILE_TRACE}, podpool only)`,
+  '',
+  'The same pool without its windows (the engine learns the week) and with them:',
+  '',
+  ...profileRows,
+);
 
 const markdown = `${sections.join('\n')}\n`;
 await writeFile('bench/quality.md', markdown);

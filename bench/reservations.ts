@@ -33,7 +33,8 @@ const SINGLE = Number(process.env.SINGLE ?? 40);
 const NAMESPACE = 'bench';
 const ALL_MODES = ['floor', 'api', 'claim'] as const;
 type Mode = (typeof ALL_MODES)[number];
-const MODES: readonly Mode[] = process.env.MODES === undefined ? ALL_MODES : ALL_MODES.filter((mode) => process.env.MODES?.split(',').includes(mode));
+const MODES: readonly Mode[] =
+  process.env.MODES === undefined ? ALL_MODES : ALL_MODES.filter((mode) => process.env.MODES?.split(',').includes(mode));
 
 interface Run {
   latencies: number[];
@@ -45,7 +46,13 @@ interface Run {
 /** The bare floor: one keep-alive agent, the admin's client certificate, the reservation's own patch bytes. */
 function barePatcher(plane: ControlPlane, concurrency: number): (pod: V1Pod, user: string) => Promise<void> {
   const url = new URL(plane.server);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca: plane.caPem, cert: plane.admin.certPem, key: plane.admin.keyPem });
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: concurrency,
+    ca: plane.caPem,
+    cert: plane.admin.certPem,
+    key: plane.admin.keyPem,
+  });
   return (pod, user) =>
     new Promise((resolve, reject) => {
       const body = JSON.stringify(
@@ -66,7 +73,11 @@ function barePatcher(plane: ControlPlane, concurrency: number): (pod: V1Pod, use
           port: url.port,
           method: 'PATCH',
           path: `/api/v1/namespaces/${NAMESPACE}/pods/${pod.metadata?.name}?fieldManager=bench-floor`,
-          headers: { 'content-type': 'application/merge-patch+json', 'content-length': Buffer.byteLength(body), accept: 'application/json' },
+          headers: {
+            'content-type': 'application/merge-patch+json',
+            'content-length': Buffer.byteLength(body),
+            accept: 'application/json',
+          },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -146,16 +157,35 @@ try {
     version: API_VERSION,
     plural: PLURAL,
     namespace: NAMESPACE,
-    body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', metadata: { name: 'pool' }, spec: { replicas: 0, maxPoolSize: 1000, podTemplate: { spec: { containers: [{ name: 'c', image: 'i' }] } } } },
+    body: {
+      apiVersion: `${API_GROUP}/${API_VERSION}`,
+      kind: 'PodPool',
+      metadata: { name: 'pool' },
+      spec: { replicas: 0, maxPoolSize: 1000, podTemplate: { spec: { containers: [{ name: 'c', image: 'i' }] } } },
+    },
   });
   const readyPods = (): V1Pod[] =>
-    operator.cache.podsOf(NAMESPACE, 'pool').filter((p) => p.metadata?.labels?.[STATE_LABEL] === 'ready' && p.metadata.deletionTimestamp === undefined);
+    operator.cache
+      .podsOf(NAMESPACE, 'pool')
+      .filter((p) => p.metadata?.labels?.[STATE_LABEL] === 'ready' && p.metadata.deletionTimestamp === undefined);
 
   /** Deletes what the last run reserved, fills the pool to `count` ready pods, then stops the controller. */
   const refill = async (count: number): Promise<V1Pod[]> => {
-    await core.deleteCollectionNamespacedPod({ namespace: NAMESPACE, labelSelector: `${POOL_LABEL}=pool,${STATE_LABEL}=reserved`, gracePeriodSeconds: 0 });
-    await custom.deleteCollectionNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: CLAIM_PLURAL, namespace: NAMESPACE });
-    await custom.patchNamespacedCustomObject({ ...poolRef, body: { spec: { replicas: count } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await core.deleteCollectionNamespacedPod({
+      namespace: NAMESPACE,
+      labelSelector: `${POOL_LABEL}=pool,${STATE_LABEL}=reserved`,
+      gracePeriodSeconds: 0,
+    });
+    await custom.deleteCollectionNamespacedCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      plural: CLAIM_PLURAL,
+      namespace: NAMESPACE,
+    });
+    await custom.patchNamespacedCustomObject(
+      { ...poolRef, body: { spec: { replicas: count } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     operator.controller.start();
     const deadline = Date.now() + 120_000;
     while (readyPods().length !== count || operator.cache.podsOf(NAMESPACE, 'pool').length !== count) {
@@ -201,9 +231,11 @@ try {
       },
     };
     const result = await closedLoop(count, concurrency, calls[mode]);
-    const reserved = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `${POOL_LABEL}=pool,${STATE_LABEL}=reserved` })).items;
+    const reserved = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `${POOL_LABEL}=pool,${STATE_LABEL}=reserved` }))
+      .items;
     const users = new Set(reserved.map((pod) => pod.metadata?.annotations?.['podpool.dev/reserved-by']));
-    if (reserved.length !== count || users.size !== count) throw new Error(`${mode}: ${reserved.length} pods reserved for ${users.size} users, expected ${count}`);
+    if (reserved.length !== count || users.size !== count)
+      throw new Error(`${mode}: ${reserved.length} pods reserved for ${users.size} users, expected ${count}`);
     return result;
   };
 
@@ -252,7 +284,10 @@ try {
     }
     const api = summary('api', concurrency);
     const claim = summary('claim', concurrency);
-    figures.push(figure(`claim p50 / api p50, ${concurrency} in flight`, claim.p50, 'ms', api.p50), figure(`claim p99 / api p99, ${concurrency} in flight`, claim.p99, 'ms', api.p99));
+    figures.push(
+      figure(`claim p50 / api p50, ${concurrency} in flight`, claim.p50, 'ms', api.p50),
+      figure(`claim p99 / api p99, ${concurrency} in flight`, claim.p99, 'ms', api.p99),
+    );
   }
   console.log(`Handing a ready pod to a user against the real API server: ${ROUNDS} rounds per mode, rotating order; every pod verified reserved, each for its own user.
 floor = bare node:https guarded merge patch (admin certificate); api = podpool reservation API (HTTPS, ServiceAccount token); claim = PodPoolClaim create -> Bound seen on a watch.

@@ -60,7 +60,9 @@ const barePort = await new Promise<number>((resolve, reject) =>
   bare.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
 );
 
-type Client = grpc.Client & { GetMetrics: (request: unknown, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null) => void) => void };
+type Client = grpc.Client & {
+  GetMetrics: (request: unknown, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null) => void) => void;
+};
 const client = (port: number): Client => new ExternalScaler(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as Client;
 const clients = { podpool: client(podpoolPort), bare: client(barePort) };
 let sequence = 0;
@@ -93,7 +95,9 @@ for (const concurrency of CONCURRENCY) {
   const b = summarize(rounds.bare);
   const p = summarize(rounds.podpool);
   rows.push(`| ${concurrency} | bare grpc-js, constant answer | ${b.p50.toFixed(3)} | ${b.p99.toFixed(3)} | ${b.perSecond.toFixed(0)} |`);
-  rows.push(`| ${concurrency} | podpool scaler (engine per call) | ${p.p50.toFixed(3)} | ${p.p99.toFixed(3)} | ${p.perSecond.toFixed(0)} |`);
+  rows.push(
+    `| ${concurrency} | podpool scaler (engine per call) | ${p.p50.toFixed(3)} | ${p.p99.toFixed(3)} | ${p.perSecond.toFixed(0)} |`,
+  );
 }
 console.log(`GetMetrics on loopback over one channel, ${POOLS} pools, ${ROUNDS} alternating rounds of ${SECONDS} s per level (medians of rounds)
 Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg()

@@ -9,7 +9,16 @@
  * Run: npm run bench:soak        (SOAK_SECONDS=600 RATE=4 KILL_EVERY=180)
  */
 import { randomInt } from 'node:crypto';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../src/api/labels.js';
 import type { PodPool } from '../src/api/schema.js';
 import { installCrds, startControlPlane } from '../dev/cluster/control-plane.js';
@@ -52,12 +61,23 @@ try {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const leases = kc.makeApiClient(CoordinationV1Api);
-  const token = (await core.createNamespacedServiceAccountToken({ namespace: NAMESPACE, name: 'frontend', body: { spec: { audiences: [], expirationSeconds: 7200 } } })).status?.token ?? '';
+  const token =
+    (
+      await core.createNamespacedServiceAccountToken({
+        namespace: NAMESPACE,
+        name: 'frontend',
+        body: { spec: { audiences: [], expirationSeconds: 7200 } },
+      })
+    ).status?.token ?? '';
 
   let generation = 0;
   const start = async (slot: number): Promise<OperatorProcess> => {
     generation += 1;
-    const replica = await startOperatorProcess({ kubeconfigPath: plane.kubeconfigPath, leaseNamespace: LEASE_NAMESPACE, identity: `soak-${slot}-${generation}` });
+    const replica = await startOperatorProcess({
+      kubeconfigPath: plane.kubeconfigPath,
+      leaseNamespace: LEASE_NAMESPACE,
+      identity: `soak-${slot}-${generation}`,
+    });
     replicas[slot] = replica;
     return replica;
   };
@@ -65,16 +85,26 @@ try {
   const secret = (await core.readNamespacedSecret({ name: 'podpool-tls', namespace: LEASE_NAMESPACE })).data ?? {};
   const ca = Buffer.from(secret['ca-bundle.crt'] ?? secret['ca.crt'] ?? '', 'base64').toString();
 
-  const template = (revision: number): object => ({ metadata: { labels: { revision: String(revision) } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  const template = (revision: number): object => ({
+    metadata: { labels: { revision: String(revision) } },
+    spec: { containers: [{ name: 'c', image: 'busybox' }] },
+  });
   for (const [name, replicasWanted] of Object.entries(POOLS)) {
     await custom.createNamespacedCustomObject({
       ...ref,
       namespace: NAMESPACE,
-      body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', metadata: { name }, spec: { replicas: replicasWanted, maxPoolSize: 100, warmupSeconds: 5, scaleDownStabilizationSeconds: 0, podTemplate: template(0) } },
+      body: {
+        apiVersion: `${API_GROUP}/${API_VERSION}`,
+        kind: 'PodPool',
+        metadata: { name },
+        spec: { replicas: replicasWanted, maxPoolSize: 100, warmupSeconds: 5, scaleDownStabilizationSeconds: 0, podTemplate: template(0) },
+      },
     });
   }
   const warmReady = async (pool: string): Promise<number> =>
-    (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `${POOL_LABEL}=${pool},${STATE_LABEL}=ready` })).items.filter((p) => p.metadata?.deletionTimestamp === undefined && isReady(p)).length;
+    (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `${POOL_LABEL}=${pool},${STATE_LABEL}=ready` })).items.filter(
+      (p) => p.metadata?.deletionTimestamp === undefined && isReady(p),
+    ).length;
   for (const [pool, count] of Object.entries(POOLS)) {
     const deadline = Date.now() + 120_000;
     while ((await warmReady(pool)) < count) {
@@ -91,14 +121,19 @@ try {
     {},
     (phase, pod: V1Pod) => {
       const name = pod.metadata?.name ?? '';
-      if ((phase === 'DELETED' || pod.metadata?.deletionTimestamp !== undefined) && pod.metadata?.labels?.[STATE_LABEL] === 'reserved' && !released.has(name)) {
+      if (
+        (phase === 'DELETED' || pod.metadata?.deletionTimestamp !== undefined) &&
+        pod.metadata?.labels?.[STATE_LABEL] === 'reserved' &&
+        !released.has(name)
+      ) {
         deletedReserved.push(name);
       }
     },
     () => undefined,
   );
 
-  const live = (): OperatorProcess[] => replicas.filter((r): r is OperatorProcess => r !== undefined && r.child.exitCode === null && r.child.signalCode === null);
+  const live = (): OperatorProcess[] =>
+    replicas.filter((r): r is OperatorProcess => r !== undefined && r.child.exitCode === null && r.child.signalCode === null);
   const call = async (method: string, path: string, body?: unknown): Promise<ReservationsAnswer> => {
     // A client retries on the other replica when one is down, as it would behind a Service.
     for (let attempt = 0; attempt < 6; attempt += 1) {
@@ -136,7 +171,9 @@ try {
   const reserveOne = async (): Promise<void> => {
     const pool = Math.random() < 0.6 ? 'steady' : 'edited';
     const t = performance.now();
-    const answer = await call('POST', `/api/v1/namespaces/${NAMESPACE}/podpools/${pool}/reservations`, { user: `u-${randomInt(1_000_000)}` });
+    const answer = await call('POST', `/api/v1/namespaces/${NAMESPACE}/podpools/${pool}/reservations`, {
+      user: `u-${randomInt(1_000_000)}`,
+    });
     latencies.push(performance.now() - t);
     if (answer.status === 201) {
       const pod = String(answer.body.pod);
@@ -203,7 +240,9 @@ try {
           // The standby takes over: its lease, then a leader again in its metrics.
           let took = Number.NaN;
           for (let waited = 0; waited < 60_000; waited += 200) {
-            const now2 = (await leases.readNamespacedLease({ name: 'podpool-controller', namespace: LEASE_NAMESPACE }).catch(() => undefined))?.spec?.holderIdentity;
+            const now2 = (
+              await leases.readNamespacedLease({ name: 'podpool-controller', namespace: LEASE_NAMESPACE }).catch(() => undefined)
+            )?.spec?.holderIdentity;
             if (now2 !== undefined && now2 !== holder) {
               took = Date.now() - killedAt;
               break;
@@ -220,9 +259,15 @@ try {
         nextEdit += EDIT_EVERY_SECONDS * 1000;
         revision += 1;
         // Alternately resize the edited pool and roll its template.
-        const body = revision % 2 === 1 ? { spec: { replicas: POOLS.edited + 5 } } : { spec: { replicas: POOLS.edited, podTemplate: template(revision) } };
+        const body =
+          revision % 2 === 1
+            ? { spec: { replicas: POOLS.edited + 5 } }
+            : { spec: { replicas: POOLS.edited, podTemplate: template(revision) } };
         await custom
-          .patchNamespacedCustomObject({ ...ref, namespace: NAMESPACE, name: 'edited', body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
+          .patchNamespacedCustomObject(
+            { ...ref, namespace: NAMESPACE, name: 'edited', body },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          )
           .catch((error: unknown) => console.error(`edit failed: ${String(error)}`));
       }
       await sleep(500);
@@ -236,9 +281,13 @@ try {
   await Promise.all(held.splice(0).map(releaseOne));
   const convergeDeadline = Date.now() + 120_000;
   for (;;) {
-    const pools = await Promise.all(Object.keys(POOLS).map(async (name) => (await custom.getNamespacedCustomObject({ ...ref, namespace: NAMESPACE, name })) as PodPool));
-    const ready = await Promise.all(pools.map((pool) => warmReady(pool.metadata.name ?? "")));
-    const converged = pools.every((pool, i) => pool.status?.observedGeneration === pool.metadata.generation && ready[i] === pool.spec.replicas);
+    const pools = await Promise.all(
+      Object.keys(POOLS).map(async (name) => (await custom.getNamespacedCustomObject({ ...ref, namespace: NAMESPACE, name })) as PodPool),
+    );
+    const ready = await Promise.all(pools.map((pool) => warmReady(pool.metadata.name ?? '')));
+    const converged = pools.every(
+      (pool, i) => pool.status?.observedGeneration === pool.metadata.generation && ready[i] === pool.spec.replicas,
+    );
     if (converged) break;
     if (Date.now() > convergeDeadline) {
       violations.push(`pools did not converge: ${pools.map((p, i) => `${p.metadata.name} ${ready[i]}/${p.spec.replicas}`).join(', ')}`);
@@ -249,10 +298,13 @@ try {
   abortWatch.abort();
   for (const replica of live()) await harvestConflicts(replica);
   for (const name of deletedReserved) violations.push(`reserved pod ${name} deleted before its release`);
-  const stillReserved = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `${STATE_LABEL}=reserved` })).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+  const stillReserved = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: `${STATE_LABEL}=reserved` })).items.filter(
+    (p) => p.metadata?.deletionTimestamp === undefined,
+  );
   // A reservation whose answer was lost with its connection stays reserved (its caller never
   // learned the pod); more of them than lost answers would be a reservation lost by podpool.
-  if (stillReserved.length > droppedReserveCalls) violations.push(`${stillReserved.length} pods still reserved after every release, only ${droppedReserveCalls} answers lost`);
+  if (stillReserved.length > droppedReserveCalls)
+    violations.push(`${stillReserved.length} pods still reserved after every release, only ${droppedReserveCalls} answers lost`);
 
   latencies.sort((a, b) => a - b);
   console.log(`| measurement | value |

@@ -36,7 +36,10 @@ const pool: PodPool = {
     availability: 0.99,
     timeZone: 'UTC',
     scaleDownStabilizationSeconds: 300,
-    podTemplate: { metadata: { labels: { app: 'sandbox', tier: 'interactive' } }, spec: { containers: [{ name: 'sandbox', image: 'sandbox:1.4.2' }] } },
+    podTemplate: {
+      metadata: { labels: { app: 'sandbox', tier: 'interactive' } },
+      spec: { containers: [{ name: 'sandbox', image: 'sandbox:1.4.2' }] },
+    },
   },
 };
 
@@ -49,7 +52,10 @@ function admissionReviewRequest(): string {
     ports: [{ containerPort: 8080, protocol: 'TCP' }],
     env: Array.from({ length: 8 }, (_, index) => ({ name: `SETTING_${index}`, value: `value-${index}` })),
     resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
-    volumeMounts: [{ name: 'workspace', mountPath: '/workspace' }, { name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }],
+    volumeMounts: [
+      { name: 'workspace', mountPath: '/workspace' },
+      { name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+    ],
     readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 2 },
     terminationMessagePath: '/dev/termination-log',
     imagePullPolicy: 'IfNotPresent',
@@ -65,7 +71,11 @@ function admissionReviewRequest(): string {
       requestResource: { group: '', version: 'v1', resource: 'pods' },
       namespace: 'team-a',
       operation: 'CREATE',
-      userInfo: { username: 'system:serviceaccount:podpool-system:podpool', uid: 'a1b2', groups: ['system:serviceaccounts', 'system:authenticated'] },
+      userInfo: {
+        username: 'system:serviceaccount:podpool-system:podpool',
+        uid: 'a1b2',
+        groups: ['system:serviceaccounts', 'system:authenticated'],
+      },
       object: {
         apiVersion: 'v1',
         kind: 'Pod',
@@ -73,11 +83,16 @@ function admissionReviewRequest(): string {
           generateName: 'sandboxes-',
           namespace: 'team-a',
           labels: { [POOL_LABEL]: 'sandboxes' },
-          ownerReferences: [{ apiVersion: API_GROUP_VERSION, kind: KIND, name: 'sandboxes', uid: '6f1c', controller: true, blockOwnerDeletion: true }],
+          ownerReferences: [
+            { apiVersion: API_GROUP_VERSION, kind: KIND, name: 'sandboxes', uid: '6f1c', controller: true, blockOwnerDeletion: true },
+          ],
         },
         spec: {
           containers: [container('sandbox'), container('sidecar')],
-          volumes: [{ name: 'workspace', emptyDir: {} }, { name: 'kube-api-access', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3607 } }] } }],
+          volumes: [
+            { name: 'workspace', emptyDir: {} },
+            { name: 'kube-api-access', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3607 } }] } },
+          ],
           restartPolicy: 'Never',
           terminationGracePeriodSeconds: 30,
           dnsPolicy: 'ClusterFirst',
@@ -104,8 +119,13 @@ interface ServerPorts {
 /** Worker: both servers, same certificate; the bare one answers exactly the webhook's bytes. */
 async function runServers(): Promise<void> {
   const certificates = await newCertificateBundle({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }, new Date());
-  const reader = { getPool: (namespace: string, name: string) => (namespace === 'team-a' && name === 'sandboxes' ? pool : undefined), hasSynced: () => true };
-  const answer = Buffer.from(JSON.stringify(admissionReviewBody(admit(parseAdmissionReview(JSON.parse(admissionReviewRequest())), reader).response)));
+  const reader = {
+    getPool: (namespace: string, name: string) => (namespace === 'team-a' && name === 'sandboxes' ? pool : undefined),
+    hasSynced: () => true,
+  };
+  const answer = Buffer.from(
+    JSON.stringify(admissionReviewBody(admit(parseAdmissionReview(JSON.parse(admissionReviewRequest())), reader).response)),
+  );
 
   const webhook = new ReloadableHttpsServer('webhook', webhookApp({ pools: reader, log: pino({ level: 'silent' }) }), certificates.serving);
   const bare = createServer({ cert: certificates.serving.certPem, key: certificates.serving.keyPem }, (req, res) => {
@@ -131,7 +151,14 @@ async function runServers(): Promise<void> {
 function post(agent: Agent, port: number, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: PATH, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: PATH,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -218,13 +245,18 @@ function summarize(rounds: RoundResult[]): Summary {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rate: { type: 'string', default: '200' }, seconds: { type: 'string', default: '1' }, rounds: { type: 'string', default: '15' } },
+    options: {
+      rate: { type: 'string', default: '200' },
+      seconds: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '15' },
+    },
     allowPositionals: true,
   });
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
   const rounds = Number(values.rounds);
-  if (!(rate > 0 && seconds > 0 && Number.isInteger(rounds) && rounds > 0)) throw new Error('--rate, --seconds and --rounds must be positive numbers');
+  if (!(rate > 0 && seconds > 0 && Number.isInteger(rounds) && rounds > 0))
+    throw new Error('--rate, --seconds and --rounds must be positive numbers');
 
   const worker = new Worker(new URL(import.meta.url));
   const ports = await new Promise<ServerPorts>((resolve, reject) => {
@@ -233,7 +265,10 @@ async function main(): Promise<void> {
   });
   const body = admissionReviewRequest();
   // The apiserver keeps connections to a webhook alive; so does this client, one pool per server.
-  const agents = { webhook: new Agent({ keepAlive: true, maxSockets: 32, ca: ports.trustBundlePem }), bare: new Agent({ keepAlive: true, maxSockets: 32, ca: ports.trustBundlePem }) };
+  const agents = {
+    webhook: new Agent({ keepAlive: true, maxSockets: 32, ca: ports.trustBundlePem }),
+    bare: new Agent({ keepAlive: true, maxSockets: 32, ca: ports.trustBundlePem }),
+  };
 
   const [fromWebhook, fromBare] = await Promise.all([post(agents.webhook, ports.webhook, body), post(agents.bare, ports.bare, body)]);
   if (fromWebhook.text !== fromBare.text) throw new Error('the two servers answer different bytes; the comparison would be unfair');
@@ -252,12 +287,20 @@ async function main(): Promise<void> {
   const webhook = summarize(results.webhook);
   const ms = (value: number) => value.toFixed(3);
   console.log(`\nAdmission latency over TLS (keep-alive), open loop at ${rate} req/s, ${rounds} x ${seconds} s per server, alternating.`);
-  console.log(`Request ${Buffer.byteLength(body)} B (pool pod CREATE), answer ${ports.answerBytes} B (JSON patch). Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), load average ${loadavg()[0]!.toFixed(2)} at the end.\n`);
+  console.log(
+    `Request ${Buffer.byteLength(body)} B (pool pod CREATE), answer ${ports.answerBytes} B (JSON patch). Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), load average ${loadavg()[0]!.toFixed(2)} at the end.\n`,
+  );
   console.log('| server | requests | errors | achieved req/s | p50 ms | p99 ms | max ms |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  console.log(`| bare node:https, same bytes | ${bare.requests} | ${bare.errors} | ${bare.achievedRate.toFixed(1)} | ${ms(bare.p50)} | ${ms(bare.p99)} | ${ms(bare.max)} |`);
-  console.log(`| podpool webhook (express) | ${webhook.requests} | ${webhook.errors} | ${webhook.achievedRate.toFixed(1)} | ${ms(webhook.p50)} | ${ms(webhook.p99)} | ${ms(webhook.max)} |`);
-  console.log(`| **ratio webhook / bare** | | | | **${(webhook.p50 / bare.p50).toFixed(2)}x** | **${(webhook.p99 / bare.p99).toFixed(2)}x** | |`);
+  console.log(
+    `| bare node:https, same bytes | ${bare.requests} | ${bare.errors} | ${bare.achievedRate.toFixed(1)} | ${ms(bare.p50)} | ${ms(bare.p99)} | ${ms(bare.max)} |`,
+  );
+  console.log(
+    `| podpool webhook (express) | ${webhook.requests} | ${webhook.errors} | ${webhook.achievedRate.toFixed(1)} | ${ms(webhook.p50)} | ${ms(webhook.p99)} | ${ms(webhook.max)} |`,
+  );
+  console.log(
+    `| **ratio webhook / bare** | | | | **${(webhook.p50 / bare.p50).toFixed(2)}x** | **${(webhook.p99 / bare.p99).toFixed(2)}x** | |`,
+  );
   if (webhook.errors > 0 || bare.errors > 0) process.exitCode = 1;
 }
 

@@ -15,9 +15,12 @@ import { installCrds, startControlPlane, type ControlPlane } from '../dev/cluste
 import { pointAtLoopbackScaler, startKeda } from '../dev/cluster/keda.js';
 
 const withKeda = process.argv.includes('--keda');
-const configured = process.env.KUBECONFIG ?? (existsSync(join(homedir(), '.kube', 'config')) ? join(homedir(), '.kube', 'config') : undefined);
+const configured =
+  process.env.KUBECONFIG ?? (existsSync(join(homedir(), '.kube', 'config')) ? join(homedir(), '.kube', 'config') : undefined);
 if (withKeda && configured !== undefined) {
-  console.error('--keda starts KEDA beside the local control plane; with a KUBECONFIG install KEDA in that cluster instead (see the README)');
+  console.error(
+    '--keda starts KEDA beside the local control plane; with a KUBECONFIG install KEDA in that cluster instead (see the README)',
+  );
   process.exit(2);
 }
 const stops: (() => Promise<void>)[] = [];
@@ -34,7 +37,8 @@ if (kubeconfigPath === undefined) {
   plane.kubectl(['create', 'namespace', 'podpool-system']);
   plane.kubectl(['apply', '-f', 'examples/podpool.yaml']);
   // The example starts spec.replicas for KEDA's /scale; without KEDA the controller follows the engine.
-  if (!withKeda) plane.kubectl(['patch', 'pp', 'sandboxes', '-n', 'default', '--type=json', '-p', '[{"op":"remove","path":"/spec/replicas"}]']);
+  if (!withKeda)
+    plane.kubectl(['patch', 'pp', 'sandboxes', '-n', 'default', '--type=json', '-p', '[{"op":"remove","path":"/spec/replicas"}]']);
   if (withKeda) stops.unshift((await startKeda(plane)).stop);
 }
 
@@ -63,9 +67,15 @@ const operator = await startOperator(
 );
 
 if (plane !== undefined) {
-  if (withKeda) plane.kubectl(['apply', '-f', '-'], pointAtLoopbackScaler(readFileSync('examples/scaledobject-external.yaml', 'utf8'), { scalerPort, metricsPort }));
+  if (withKeda)
+    plane.kubectl(
+      ['apply', '-f', '-'],
+      pointAtLoopbackScaler(readFileSync('examples/scaledobject-external.yaml', 'utf8'), { scalerPort, metricsPort }),
+    );
   const watch = withKeda ? 'kubectl get scaledobject,hpa,pp -w' : 'kubectl get pp -w';
-  console.log(`\nLocal control plane is up${withKeda ? ', with KEDA driving the pool' : ''}. In another terminal:\n\n  export KUBECONFIG=${plane.kubeconfigPath}\n  export PATH=${plane.binDir}:$PATH\n  ${watch}\n  kubectl get pods -l podpool.dev/pool=sandboxes -w\n`);
+  console.log(
+    `\nLocal control plane is up${withKeda ? ', with KEDA driving the pool' : ''}. In another terminal:\n\n  export KUBECONFIG=${plane.kubeconfigPath}\n  export PATH=${plane.binDir}:$PATH\n  ${watch}\n  kubectl get pods -l podpool.dev/pool=sandboxes -w\n`,
+  );
 }
 
 const shutdown = async (): Promise<void> => {

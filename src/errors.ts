@@ -1,13 +1,6 @@
 /** Typed errors: each carries a code a caller can switch on (HTTP and gRPC edges map codes to statuses). */
 export type ErrorCode =
-  | 'InvalidSpec'
-  | 'InvalidArgument'
-  | 'NotFound'
-  | 'Conflict'
-  | 'Unavailable'
-  | 'Unauthenticated'
-  | 'Forbidden'
-  | 'Internal';
+  'InvalidSpec' | 'InvalidArgument' | 'NotFound' | 'Conflict' | 'Unavailable' | 'Unauthenticated' | 'Forbidden' | 'Internal';
 
 export class PodpoolError extends Error {
   readonly code: ErrorCode;

@@ -40,7 +40,8 @@ function clientStatus(error: Error): number | undefined {
 function describe(error: Error & { limit?: unknown }, type: string | undefined): string {
   // The router's decodeParam marks a failed decodeURIComponent with status 400.
   if (error instanceof URIError) return `the path has a malformed percent-escape: ${excerpt(error.message)}`;
-  if (type === 'entity.too.large') return typeof error.limit === 'number' ? `request body is too large (over ${error.limit} bytes)` : 'request body is too large';
+  if (type === 'entity.too.large')
+    return typeof error.limit === 'number' ? `request body is too large (over ${error.limit} bytes)` : 'request body is too large';
   if (type === 'entity.parse.failed') return `request body is not valid JSON: ${excerpt(error.message)}`;
   // The body parser's only untyped 4xx errors are the decompression stream's (zlib, brotli).
   if (type === undefined) return `request body does not match its Content-Encoding: ${excerpt(error.message)}`;
@@ -60,7 +61,13 @@ export function requestInputError(error: unknown): RequestInputError | undefined
 /** The one warning line a rejected request is worth: never more than a bounded part of its input. */
 export function logRejectedRequest(log: Logger, request: Request, status: number, reason: string): void {
   log.warn(
-    { status, reason: excerpt(reason, MAX_MESSAGE_CHARS), method: request.method, path: excerpt(request.originalUrl), remoteAddress: request.socket.remoteAddress },
+    {
+      status,
+      reason: excerpt(reason, MAX_MESSAGE_CHARS),
+      method: request.method,
+      path: excerpt(request.originalUrl),
+      remoteAddress: request.socket.remoteAddress,
+    },
     'rejected malformed request',
   );
 }
@@ -102,6 +109,8 @@ export function jsonErrorHandler(options: JsonErrorHandlerOptions): ErrorRequest
 export function jsonNotFound(hint: string, onAnswer?: AnswerObserver): RequestHandler {
   return (request, response) => {
     onAnswer?.(404);
-    response.status(404).json({ error: 'NotFound', message: `no route ${request.method} ${excerpt(request.originalUrl)}; ${hint}` } satisfies ErrorBody);
+    response
+      .status(404)
+      .json({ error: 'NotFound', message: `no route ${request.method} ${excerpt(request.originalUrl)}; ${hint}` } satisfies ErrorBody);
   };
 }

@@ -27,7 +27,10 @@ export function excerpt(text: string, maxChars = MAX_INPUT_EXCERPT_CHARS): strin
  */
 export function loggedError(error: unknown): { type: string; message: string; stack?: string } {
   if (!(error instanceof Error)) return { type: typeof error, message: excerpt(String(error), MAX_MESSAGE_CHARS) };
-  const logged: { type: string; message: string; stack?: string } = { type: error.name, message: excerpt(error.message, MAX_MESSAGE_CHARS) };
+  const logged: { type: string; message: string; stack?: string } = {
+    type: error.name,
+    message: excerpt(error.message, MAX_MESSAGE_CHARS),
+  };
   if (error.stack !== undefined) logged.stack = excerpt(error.stack, MAX_LOGGED_STACK_CHARS);
   return logged;
 }

@@ -7,7 +7,8 @@ collectDefaultMetrics({ register: registry });
 // prom-client also exports these gauges with a `_total` suffix, which Prometheus reserves for
 // counters (promtool check metrics refuses them); the same counts stay in the unsuffixed
 // nodejs_active_handles, nodejs_active_requests and nodejs_active_resources, by type.
-for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+  registry.removeSingleMetric(name);
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -24,7 +25,11 @@ export const reconcileDuration = new Histogram({
   buckets: LATENCY_BUCKETS,
   registers: [registry],
 });
-export const workQueueDepth = new Gauge({ name: 'podpool_workqueue_depth', help: 'Keys waiting in the work queue.', registers: [registry] });
+export const workQueueDepth = new Gauge({
+  name: 'podpool_workqueue_depth',
+  help: 'Keys waiting in the work queue.',
+  registers: [registry],
+});
 export const podsCreatedTotal = new Counter({
   name: 'podpool_pods_created_total',
   help: 'Pool pods created.',
@@ -45,7 +50,7 @@ export const poolDesiredReplicas = new Gauge({
 });
 export const poolVelocity = new Gauge({
   name: 'podpool_velocity_reservations_per_second',
-  help: "Reservation rate of the pool, as the engine estimates it (status.currentVelocity is the same per minute).",
+  help: 'Reservation rate of the pool, as the engine estimates it (status.currentVelocity is the same per minute).',
   labelNames: ['namespace', 'pool'] as const,
   registers: [registry],
 });
@@ -197,7 +202,18 @@ export const reservationConflictsTotal = new Counter({
  * follower does not go on exporting what it last saw beside the new leader's values.
  */
 export function resetPoolGauges(): void {
-  for (const gauge of [poolDesiredReplicas, poolWantedReplicas, poolVelocity, poolAcceleration, poolPods, poolSpikeMode, poolAvailabilityTarget, poolAtMax, poolDegraded]) gauge.reset();
+  for (const gauge of [
+    poolDesiredReplicas,
+    poolWantedReplicas,
+    poolVelocity,
+    poolAcceleration,
+    poolPods,
+    poolSpikeMode,
+    poolAvailabilityTarget,
+    poolAtMax,
+    poolDegraded,
+  ])
+    gauge.reset();
 }
 
 // PodPoolClaims

@@ -21,7 +21,13 @@ import { ClusterCache } from './kube/cache.js';
 import { KubeEventRecorder } from './kube/events.js';
 import { LeaderElector } from './kube/leader-election.js';
 import type { Logger } from './log.js';
-import { createReservationsRouter, KubeAuthenticator, KubeReservationPodWriter, KubeUnmetDemandWriter, UnmetDemandRecorder } from './reservations/index.js';
+import {
+  createReservationsRouter,
+  KubeAuthenticator,
+  KubeReservationPodWriter,
+  KubeUnmetDemandWriter,
+  UnmetDemandRecorder,
+} from './reservations/index.js';
 import { ScalerGrpcServer, type ScalerTls } from './scaler/grpc-server.js';
 import { scalerHttpRouter } from './scaler/http-routes.js';
 import { ScalerService } from './scaler/service.js';
@@ -84,7 +90,9 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   const controller = new PodPoolController(cache, reconciler, controllerLog, { workers: config.workers });
 
   // Unmet demand is recorded by the reservation API on every replica and by the claim controller on the leader.
-  const unmetDemand = new UnmetDemandRecorder(KubeUnmetDemandWriter.fromKubeConfig(kubeConfig), { log: log.child({ role: 'reservations' }) });
+  const unmetDemand = new UnmetDemandRecorder(KubeUnmetDemandWriter.fromKubeConfig(kubeConfig), {
+    log: log.child({ role: 'reservations' }),
+  });
   const claims = new ClaimCache(claimSourceOf(kubeConfig), log.child({ role: 'claims-cache' }));
   const claimApi = KubeClaimStatusWriter.fromKubeConfig(kubeConfig);
   const claimController = new PodPoolClaimController({
@@ -131,10 +139,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   let webhookServer: ReloadableHttpsServer | undefined;
   let reservationsServer: ReloadableHttpsServer | undefined;
   if (config.webhookPort > 0) {
-    webhookServer = new ReloadableHttpsServer(
-      'webhook',
-      webhookApp({ pools: cache, livePools, log: log.child({ role: 'webhook' }) }),
-    );
+    webhookServer = new ReloadableHttpsServer('webhook', webhookApp({ pools: cache, livePools, log: log.child({ role: 'webhook' }) }));
     httpsServers.push(webhookServer);
   }
   if (config.reservationsPort > 0) {

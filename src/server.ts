@@ -22,7 +22,10 @@ export function metricsAndHealthApp(health: HealthSource, extraRoutes: Router[] 
   });
   app.get('/readyz', (_req, res) => {
     const { ok, detail } = health.ready();
-    res.status(ok ? 200 : 503).type('text/plain').send(detail);
+    res
+      .status(ok ? 200 : 503)
+      .type('text/plain')
+      .send(detail);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());

@@ -11,9 +11,7 @@ const keda = process.argv.includes('--keda') ? await startKeda(plane) : undefine
 console.log(`export KUBECONFIG=${plane.kubeconfigPath}`);
 console.log(`export PATH=${plane.binDir}:$PATH`);
 const shutdown = (): void => {
-  void (keda?.stop() ?? Promise.resolve())
-    .then(() => plane.stop())
-    .then(() => process.exit(0));
+  void (keda?.stop() ?? Promise.resolve()).then(() => plane.stop()).then(() => process.exit(0));
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

@@ -104,7 +104,12 @@ function sweepStaleDirs(): void {
   }
 }
 
-export function kubeconfigYaml(server: string, caPem: string, user: { certPem?: string; keyPem?: string; token?: string }, name = 'podpool-local'): string {
+export function kubeconfigYaml(
+  server: string,
+  caPem: string,
+  user: { certPem?: string; keyPem?: string; token?: string },
+  name = 'podpool-local',
+): string {
   const b64 = (text: string): string => Buffer.from(text).toString('base64');
   const credentials =
     user.token !== undefined
@@ -133,7 +138,8 @@ export function startGuarded(binary: string, args: string[], logFile: string, en
   const quoted = [binary, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   // On TERM the child gets 5 s to stop (kube-apiserver drains open watches for much longer), then
   // SIGKILL: the guard never exits leaving its child behind to hold the port.
-  const stopChildOfGuard = 'kill -TERM $child 2>/dev/null; for i in $(seq 50); do kill -0 $child 2>/dev/null || break; sleep 0.1; done; kill -KILL $child 2>/dev/null; wait $child';
+  const stopChildOfGuard =
+    'kill -TERM $child 2>/dev/null; for i in $(seq 50); do kill -0 $child 2>/dev/null || break; sleep 0.1; done; kill -KILL $child 2>/dev/null; wait $child';
   const guard = `${quoted} & child=$!; trap '${stopChildOfGuard}; exit 0' TERM INT; while kill -0 ${process.pid} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done; kill -TERM $child 2>/dev/null; sleep 2; kill -KILL $child 2>/dev/null; wait $child`;
   const out = createWriteStream(logFile);
   const child = spawn('bash', ['-c', guard], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -208,7 +214,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   process.on('exit', onExit);
 
   try {
-    const [ca, frontProxyCa] = await Promise.all([issueCertificate({ commonName: 'podpool-local-ca' }), issueCertificate({ commonName: 'podpool-front-proxy-ca' })]);
+    const [ca, frontProxyCa] = await Promise.all([
+      issueCertificate({ commonName: 'podpool-local-ca' }),
+      issueCertificate({ commonName: 'podpool-front-proxy-ca' }),
+    ]);
     const [serving, admin, frontProxyClient, serviceAccountKeys] = await Promise.all([
       issueCertificate({
         commonName: 'kube-apiserver',
@@ -251,30 +260,30 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const apiLog = join(dir, 'kube-apiserver.log');
     const apiServerArgs = [
-          `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-          '--bind-address=127.0.0.1',
-          '--advertise-address=127.0.0.1',
-          `--secure-port=${apiPort}`,
-          `--tls-cert-file=${file('apiserver.crt', serving.certPem)}`,
-          `--tls-private-key-file=${file('apiserver.key', serving.keyPem)}`,
-          `--client-ca-file=${file('ca.crt', ca.certPem)}`,
-          '--authorization-mode=Node,RBAC',
-          '--allow-privileged=true',
-          '--service-cluster-ip-range=10.0.0.0/24',
-          `--service-account-issuer=https://127.0.0.1:${apiPort}`,
-          `--service-account-key-file=${file('sa.pub', serviceAccountKeys.publicKeyPem)}`,
-          `--service-account-signing-key-file=${file('sa.key', serviceAccountKeys.privateKeyPem)}`,
-          // Pods may be created the moment a namespace exists, before its default ServiceAccount (as envtest does).
-          '--disable-admission-plugins=ServiceAccount',
-          '--endpoint-reconciler-type=none',
-          `--requestheader-client-ca-file=${file('front-proxy-ca.crt', frontProxyCa.certPem)}`,
-          '--requestheader-allowed-names=front-proxy-client',
-          '--requestheader-username-headers=X-Remote-User',
-          '--requestheader-group-headers=X-Remote-Group',
-          '--requestheader-extra-headers-prefix=X-Remote-Extra-',
-          `--proxy-client-cert-file=${file('front-proxy-client.crt', frontProxyClient.certPem)}`,
-          `--proxy-client-key-file=${file('front-proxy-client.key', frontProxyClient.keyPem)}`,
-          '--v=1',
+      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      `--tls-cert-file=${file('apiserver.crt', serving.certPem)}`,
+      `--tls-private-key-file=${file('apiserver.key', serving.keyPem)}`,
+      `--client-ca-file=${file('ca.crt', ca.certPem)}`,
+      '--authorization-mode=Node,RBAC',
+      '--allow-privileged=true',
+      '--service-cluster-ip-range=10.0.0.0/24',
+      `--service-account-issuer=https://127.0.0.1:${apiPort}`,
+      `--service-account-key-file=${file('sa.pub', serviceAccountKeys.publicKeyPem)}`,
+      `--service-account-signing-key-file=${file('sa.key', serviceAccountKeys.privateKeyPem)}`,
+      // Pods may be created the moment a namespace exists, before its default ServiceAccount (as envtest does).
+      '--disable-admission-plugins=ServiceAccount',
+      '--endpoint-reconciler-type=none',
+      `--requestheader-client-ca-file=${file('front-proxy-ca.crt', frontProxyCa.certPem)}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--proxy-client-cert-file=${file('front-proxy-client.crt', frontProxyClient.certPem)}`,
+      `--proxy-client-key-file=${file('front-proxy-client.key', frontProxyClient.keyPem)}`,
+      '--v=1',
     ];
     let apiServer = startGuarded(join(binDir, 'kube-apiserver'), apiServerArgs, apiLog);
     children.push(apiServer);
@@ -352,7 +361,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await waitFor(
       'kwok nodes Ready',
       async () => {
-        const ready = kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+        const ready = kubectl([
+          'get',
+          'nodes',
+          '-o',
+          'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+        ]);
         return ready.split('\n').filter((s) => s === 'True').length === nodeNames.length;
       },
       60_000,
@@ -364,7 +378,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       children.splice(children.indexOf(apiServer), 1);
       apiServer = startGuarded(join(binDir, 'kube-apiserver'), apiServerArgs, `${apiLog}.restarted`);
       children.splice(1, 0, apiServer);
-      await waitFor('kube-apiserver after a restart', async () => (await get(`${server}/readyz`, agent)).status === 200, 120_000, `${apiLog}.restarted`);
+      await waitFor(
+        'kube-apiserver after a restart',
+        async () => (await get(`${server}/readyz`, agent)).status === 200,
+        120_000,
+        `${apiLog}.restarted`,
+      );
     };
     const compactEtcd = async (): Promise<number> => {
       // etcd's gRPC gateway: a range read reports the current revision in its header.

@@ -125,7 +125,14 @@ export async function startKeda(plane: ControlPlane, options: KedaOptions = {}):
     plane.kubectl(['apply', '-f', '-'], routingManifests(adapterPort, ca.certPem));
     await waitFor(
       `the APIService ${EXTERNAL_METRICS_API_SERVICE} Available`,
-      async () => plane.kubectl(['get', 'apiservice', EXTERNAL_METRICS_API_SERVICE, '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}']) === 'True',
+      async () =>
+        plane.kubectl([
+          'get',
+          'apiservice',
+          EXTERNAL_METRICS_API_SERVICE,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Available")].status}',
+        ]) === 'True',
       120_000,
       adapterLog,
     );
@@ -173,7 +180,11 @@ export function inClusterScalerHost(releaseNamespace = 'podpool-system'): string
  * Points a ScaledObject written for an in-cluster install at an operator on loopback: there is no
  * cluster DNS on the local control plane. Nothing else in the manifest changes.
  */
-export function pointAtLoopbackScaler(yaml: string, ports: { scalerPort: number; metricsPort: number }, releaseNamespace = 'podpool-system'): string {
+export function pointAtLoopbackScaler(
+  yaml: string,
+  ports: { scalerPort: number; metricsPort: number },
+  releaseNamespace = 'podpool-system',
+): string {
   const host = inClusterScalerHost(releaseNamespace);
   return yaml.replaceAll(`${host}:9090`, `127.0.0.1:${ports.scalerPort}`).replaceAll(`${host}:8080`, `127.0.0.1:${ports.metricsPort}`);
 }

@@ -25,7 +25,6 @@ export interface OperatorProcess {
   resume(): void;
 }
 
-
 export interface OperatorPorts {
   metricsPort: number;
   scalerPort: number;

@@ -48,7 +48,11 @@ export function recommendedHpaBehavior(maxReplicaCount: number): HpaBehavior {
 
 function triggerOf(trigger: ScaledObjectTrigger, pool: string): Record<string, unknown> {
   if (trigger.type === 'metrics-api') {
-    return { type: 'metrics-api', metricType: 'AverageValue', metadata: { url: trigger.url, valueLocation: 'desiredReplicas', targetValue: '1', activationTargetValue: '0' } };
+    return {
+      type: 'metrics-api',
+      metricType: 'AverageValue',
+      metadata: { url: trigger.url, valueLocation: 'desiredReplicas', targetValue: '1', activationTargetValue: '0' },
+    };
   }
   return { type: trigger.type, metadata: { scalerAddress: trigger.scalerAddress, podPoolName: pool } };
 }

@@ -13,7 +13,13 @@ export interface ReservationsTarget {
 }
 
 /** `body` is sent as JSON, or as is when it is a string (to send malformed JSON). */
-export function callReservations(target: ReservationsTarget, method: string, path: string, token: string | undefined, body?: unknown): Promise<ReservationsAnswer> {
+export function callReservations(
+  target: ReservationsTarget,
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+): Promise<ReservationsAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const req = request(

@@ -43,17 +43,21 @@ export const PodPoolClaimSpecSchema = Type.Object(
       minLength: 1,
       maxLength: 63,
       pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
-      description: 'The PodPool in the claim\'s namespace to take a ready pod from.',
+      description: "The PodPool in the claim's namespace to take a ready pod from.",
       'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'poolName is immutable' }],
     }),
     user: Type.Optional(
-      Type.String({ maxLength: 253, description: 'Who the pod is for, recorded on the pod (podpool.dev/reserved-by). Unset: the claim\'s name.' }),
+      Type.String({
+        maxLength: 253,
+        description: "Who the pod is for, recorded on the pod (podpool.dev/reserved-by). Unset: the claim's name.",
+      }),
     ),
     ttlSeconds: Type.Optional(
       Type.Integer({
         minimum: 1,
         maximum: MAX_CLAIM_TTL_SECONDS,
-        description: 'Ends the session this many seconds after the pod was bound: the pod is deleted and the claim turns Expired. Unset: until the claim is deleted.',
+        description:
+          'Ends the session this many seconds after the pod was bound: the pod is deleted and the claim turns Expired. Unset: until the claim is deleted.',
       }),
     ),
     podLabels: Type.Optional(
@@ -69,20 +73,25 @@ export const PodPoolClaimSpecSchema = Type.Object(
   },
   {
     // A claim is a request, answered once: changing it after the fact would mean nothing to the pod it holds.
-    'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'the spec of a PodPoolClaim is immutable; delete the claim and create a new one' }],
+    'x-kubernetes-validations': [
+      { rule: 'self == oldSelf', message: 'the spec of a PodPoolClaim is immutable; delete the claim and create a new one' },
+    ],
   },
 );
 
 export const PodPoolClaimStatusSchema = Type.Object({
   phase: Type.Optional(
     Type.Enum([...CLAIM_PHASES], {
-      description: 'Pending: waiting for a ready pod. Bound: holds podName. Expired: its ttlSeconds passed and the pod was deleted. Failed: see the Bound condition.',
+      description:
+        'Pending: waiting for a ready pod. Bound: holds podName. Expired: its ttlSeconds passed and the pod was deleted. Failed: see the Bound condition.',
     }),
   ),
   podName: Type.Optional(Type.String({ maxLength: 253, description: 'The pod handed to this claim.' })),
   podIP: Type.Optional(Type.String({ maxLength: 64 })),
   nodeName: Type.Optional(Type.String({ maxLength: 253 })),
-  boundTime: Type.Optional(Type.String({ format: 'date-time', description: 'When the pod was handed over (its podpool.dev/reserved-at).' })),
+  boundTime: Type.Optional(
+    Type.String({ format: 'date-time', description: 'When the pod was handed over (its podpool.dev/reserved-at).' }),
+  ),
   observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
   conditions: Type.Optional(
     Type.Array(ConditionSchema, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'], maxItems: 8 }),

@@ -1,6 +1,13 @@
 /** Generates the PodPool and PodPoolClaim CustomResourceDefinitions from the TypeBox schemas. */
 import { stringify } from 'yaml';
-import { CLAIM_KIND, CLAIM_PLURAL, CLAIM_SHORT_NAMES, CLAIM_SINGULAR, PodPoolClaimSpecSchema, PodPoolClaimStatusSchema } from './claim-schema.js';
+import {
+  CLAIM_KIND,
+  CLAIM_PLURAL,
+  CLAIM_SHORT_NAMES,
+  CLAIM_SINGULAR,
+  PodPoolClaimSpecSchema,
+  PodPoolClaimStatusSchema,
+} from './claim-schema.js';
 import { API_GROUP, API_VERSION, KIND, PLURAL, SHORT_NAMES, SINGULAR } from './labels.js';
 import { PodPoolSpecSchema, PodPoolStatusSchema } from './schema.js';
 
@@ -146,7 +153,8 @@ export function podPoolClaimCrd(): JsonSchema {
     plural: CLAIM_PLURAL,
     singular: CLAIM_SINGULAR,
     shortNames: CLAIM_SHORT_NAMES,
-    description: 'PodPoolClaim asks for one ready pod of a PodPool in its namespace; the pod is the claim\'s until the claim is deleted or its TTL passes.',
+    description:
+      "PodPoolClaim asks for one ready pod of a PodPool in its namespace; the pod is the claim's until the claim is deleted or its TTL passes.",
     subresources: { status: {} },
     printerColumns: [
       { name: 'Pool', type: 'string', jsonPath: '.spec.poolName', description: 'The PodPool the pod comes from' },

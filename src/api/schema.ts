@@ -44,7 +44,9 @@ export const TimeWindowSchema = Type.Object(
     ),
   },
   {
-    'x-kubernetes-validations': [{ rule: 'self.hourStart != self.hourEnd', message: 'hourStart and hourEnd must differ (use 0 and 24 for a whole day)' }],
+    'x-kubernetes-validations': [
+      { rule: 'self.hourStart != self.hourEnd', message: 'hourStart and hourEnd must differ (use 0 and 24 for a whole day)' },
+    ],
   },
 );
 
@@ -159,7 +161,10 @@ export const DemandProfileSchema = Type.Object(
       description: 'Learned reservations per minute per time-of-week slot (Monday 00:00 local first), averaged week over week.',
     }),
   },
-  { description: 'The learned time-of-week demand profile: pre-scales a pool before its usual ramps, kept in status so a restart loses nothing.' },
+  {
+    description:
+      'The learned time-of-week demand profile: pre-scales a pool before its usual ramps, kept in status so a restart loses nothing.',
+  },
 );
 
 export const ConditionSchema = Type.Object({
@@ -180,7 +185,12 @@ export const PodPoolStatusSchema = Type.Object({
   desiredReplicas: Type.Optional(Type.Integer({ minimum: 0, description: "The engine's recommendation, also served to KEDA." })),
   currentVelocity: Type.Optional(Type.Number({ description: 'Reservations per minute.' })),
   currentAcceleration: Type.Optional(Type.Number({ description: 'Reservations per minute, per minute.' })),
-  observedWarmupSeconds: Type.Optional(Type.Number({ minimum: 0, description: 'Time from pod creation to first Ready: a moving average weighted to recent pods (each pod sampled once).' })),
+  observedWarmupSeconds: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      description: 'Time from pod creation to first Ready: a moving average weighted to recent pods (each pod sampled once).',
+    }),
+  ),
   warmupSamples: Type.Optional(
     Type.Array(Type.Number({ minimum: 0 }), {
       maxItems: MAX_WARMUP_SAMPLES,
@@ -190,7 +200,10 @@ export const PodPoolStatusSchema = Type.Object({
   demandProfile: Type.Optional(DemandProfileSchema),
   totalReservations: Type.Optional(Type.Integer({ minimum: 0 })),
   lastReservationTime: Type.Optional(
-    Type.String({ format: 'date-time', description: 'reserved-at of the newest reservation counted into the history (so none is counted twice).' }),
+    Type.String({
+      format: 'date-time',
+      description: 'reserved-at of the newest reservation counted into the history (so none is counted twice).',
+    }),
   ),
   reservationHistory: Type.Optional(ReservationHistorySchema),
   unmetReservations: Type.Optional(

@@ -33,7 +33,11 @@ export function claimSourceOf(kubeConfig: KubeConfig): InformerSource<ClaimObjec
   return {
     path: `/apis/${API_GROUP}/${API_VERSION}/${CLAIM_PLURAL}`,
     list: async () =>
-      (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: CLAIM_PLURAL })) as KubernetesListObject<ClaimObject>,
+      (await custom.listClusterCustomObject({
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: CLAIM_PLURAL,
+      })) as KubernetesListObject<ClaimObject>,
     watch: new Watch(kubeConfig),
   };
 }

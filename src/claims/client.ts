@@ -12,7 +12,14 @@ import { apiStatus, apiStatusMessage } from '../kube/api-status.js';
 const ref = { group: API_GROUP, version: API_VERSION, plural: CLAIM_PLURAL };
 
 /** A refused create, by the API server's status (404: the PodPoolClaim CRD is not installed, or the namespace is missing). */
-const CREATE_ERROR_CODES: Record<number, ErrorCode> = { 400: 'InvalidArgument', 401: 'Unauthenticated', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 422: 'InvalidArgument' };
+const CREATE_ERROR_CODES: Record<number, ErrorCode> = {
+  400: 'InvalidArgument',
+  401: 'Unauthenticated',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  422: 'InvalidArgument',
+};
 
 export interface NewClaim {
   namespace: string;
@@ -50,9 +57,17 @@ export class ClaimClient {
 
   async create(claim: NewClaim): Promise<PodPoolClaim> {
     try {
-      return (await this.custom.createNamespacedCustomObject({ ...ref, namespace: claim.namespace, body: claimManifest(claim) })) as PodPoolClaim;
+      return (await this.custom.createNamespacedCustomObject({
+        ...ref,
+        namespace: claim.namespace,
+        body: claimManifest(claim),
+      })) as PodPoolClaim;
     } catch (error) {
-      throw new PodpoolError(CREATE_ERROR_CODES[apiStatus(error) ?? 0] ?? 'Unavailable', `creating the PodPoolClaim: ${apiStatusMessage(error)}`, { cause: error });
+      throw new PodpoolError(
+        CREATE_ERROR_CODES[apiStatus(error) ?? 0] ?? 'Unavailable',
+        `creating the PodPoolClaim: ${apiStatusMessage(error)}`,
+        { cause: error },
+      );
     }
   }
 

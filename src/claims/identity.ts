@@ -16,7 +16,13 @@ export function claimCaller(namespace: string, name: string): string {
 export function claimOwnerReference(claim: PodPoolClaim): V1OwnerReference {
   // No blockOwnerDeletion: it needs update on the claim's finalizers where the API server enforces
   // owner-reference permissions, and nothing waits for the pod before the claim goes.
-  return { apiVersion: API_GROUP_VERSION, kind: CLAIM_KIND, name: claim.metadata.name ?? '', uid: claim.metadata.uid ?? '', controller: true };
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: CLAIM_KIND,
+    name: claim.metadata.name ?? '',
+    uid: claim.metadata.uid ?? '',
+    controller: true,
+  };
 }
 
 export function handOverOf(claim: PodPoolClaim): HandOver {
@@ -33,5 +39,11 @@ export function owningClaimUid(pod: V1Pod): string | undefined {
 }
 
 export function claimReference(claim: PodPoolClaim): V1ObjectReference {
-  return { apiVersion: API_GROUP_VERSION, kind: CLAIM_KIND, name: claim.metadata.name, namespace: claim.metadata.namespace, uid: claim.metadata.uid };
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: CLAIM_KIND,
+    name: claim.metadata.name,
+    namespace: claim.metadata.namespace,
+    uid: claim.metadata.uid,
+  };
 }

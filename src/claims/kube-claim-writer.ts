@@ -23,7 +23,13 @@ export class KubeClaimStatusWriter implements ClaimStatusWriter {
 
   async readClaim(namespace: string, name: string): Promise<PodPoolClaim | undefined> {
     try {
-      return (await this.api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: CLAIM_PLURAL, namespace, name })) as PodPoolClaim;
+      return (await this.api.getNamespacedCustomObject({
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: CLAIM_PLURAL,
+        namespace,
+        name,
+      })) as PodPoolClaim;
     } catch (error) {
       if (apiStatus(error) === 404) return undefined;
       throw error;
@@ -32,7 +38,11 @@ export class KubeClaimStatusWriter implements ClaimStatusWriter {
 
   async writeStatus(claim: PodPoolClaim, status: PodPoolClaimStatus): Promise<'written' | 'gone'> {
     // Keys the new status leaves out are cleared (a merge patch would otherwise keep them).
-    const cleared = Object.fromEntries(Object.keys(claim.status ?? {}).filter((key) => !(key in status)).map((key) => [key, null]));
+    const cleared = Object.fromEntries(
+      Object.keys(claim.status ?? {})
+        .filter((key) => !(key in status))
+        .map((key) => [key, null]),
+    );
     try {
       await this.api.patchNamespacedCustomObjectStatus(
         {

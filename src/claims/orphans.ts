@@ -15,7 +15,12 @@ export interface OrphanDeps {
 }
 
 /** Deletes the pods whose owning claim is not among `knownClaimUids` and no longer exists; returns their names. */
-export async function releaseOrphans(namespace: string, pods: readonly V1Pod[], knownClaimUids: ReadonlySet<string>, deps: OrphanDeps): Promise<string[]> {
+export async function releaseOrphans(
+  namespace: string,
+  pods: readonly V1Pod[],
+  knownClaimUids: ReadonlySet<string>,
+  deps: OrphanDeps,
+): Promise<string[]> {
   const released: string[] = [];
   await Promise.all(
     pods.map(async (pod) => {

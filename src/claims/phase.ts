@@ -99,10 +99,16 @@ export interface StatusInput {
   pod?: V1Pod | undefined;
 }
 
-function boundCondition(previous: readonly Condition[] | undefined, input: StatusInput, generation: number | undefined, nowIso: string): Condition {
+function boundCondition(
+  previous: readonly Condition[] | undefined,
+  input: StatusInput,
+  generation: number | undefined,
+  nowIso: string,
+): Condition {
   const status = input.phase === 'Bound' ? 'True' : 'False';
   const before = previous?.find((condition) => condition.type === BOUND_CONDITION);
-  const lastTransitionTime = before !== undefined && before.status === status && before.reason === input.reason ? before.lastTransitionTime : nowIso;
+  const lastTransitionTime =
+    before !== undefined && before.status === status && before.reason === input.reason ? before.lastTransitionTime : nowIso;
   const condition: Condition = { type: BOUND_CONDITION, status, reason: input.reason, message: input.message, lastTransitionTime };
   if (generation !== undefined) condition.observedGeneration = generation;
   return condition;

@@ -66,7 +66,6 @@ function isLive(pod: V1Pod | undefined): pod is V1Pod {
   return pod !== undefined && pod.metadata?.deletionTimestamp === undefined;
 }
 
-
 export async function reconcileClaims(key: PoolKey, deps: ClaimReconcileDeps): Promise<ClaimReconcileResult> {
   const { namespace, name: poolName } = parsePoolKey(key);
   if (!deps.claims.hasSynced() || !deps.pools.hasSynced()) return { requeueAfterMs: CONTENTION_RETRY_MS, bound: 0, pending: 0 };
@@ -103,14 +102,23 @@ export async function reconcileClaims(key: PoolKey, deps: ClaimReconcileDeps): P
         const live = await deps.podWriter.read(namespace, claim.status.podName);
         if (live !== undefined && owningClaimUid(live) === uid) pod = live;
       }
-      const needsPool = !isLive(pod) && claim.status?.phase !== 'Bound' && claim.status?.phase !== 'Failed' && claim.status?.phase !== 'Expired';
-      const decision = decideClaim({ claim, pod: isLive(pod) ? pod : undefined, poolExists: needsPool ? await confirmPool() : true, nowMs });
+      const needsPool =
+        !isLive(pod) && claim.status?.phase !== 'Bound' && claim.status?.phase !== 'Failed' && claim.status?.phase !== 'Expired';
+      const decision = decideClaim({
+        claim,
+        pod: isLive(pod) ? pod : undefined,
+        poolExists: needsPool ? await confirmPool() : true,
+        nowMs,
+      });
       switch (decision.kind) {
         case 'done':
           return;
         case 'bound':
           if (decision.expiresInMs !== undefined) nextExpiryMs = Math.min(nextExpiryMs ?? Infinity, decision.expiresInMs);
-          outcomes.push({ claim, status: { phase: 'Bound', reason: 'PodBound', message: `holds pod ${decision.pod.metadata?.name}`, pod: decision.pod } });
+          outcomes.push({
+            claim,
+            status: { phase: 'Bound', reason: 'PodBound', message: `holds pod ${decision.pod.metadata?.name}`, pod: decision.pod },
+          });
           return;
         case 'expire': {
           const expiring = decision.pod;
@@ -123,7 +131,10 @@ export async function reconcileClaims(key: PoolKey, deps: ClaimReconcileDeps): P
             }
           }
           const ttl = claim.spec.ttlSeconds ?? 0;
-          outcomes.push({ claim, status: { phase: 'Expired', reason: 'TTLExpired', message: `ttlSeconds ${ttl} passed; the pod was deleted`, pod: expiring } });
+          outcomes.push({
+            claim,
+            status: { phase: 'Expired', reason: 'TTLExpired', message: `ttlSeconds ${ttl} passed; the pod was deleted`, pod: expiring },
+          });
           return;
         }
         case 'fail':
@@ -132,7 +143,11 @@ export async function reconcileClaims(key: PoolKey, deps: ClaimReconcileDeps): P
             status:
               decision.reason === 'PoolNotFound'
                 ? { phase: 'Failed', reason: 'PoolNotFound', message: `podpool ${namespace}/${poolName} does not exist` }
-                : { phase: 'Failed', reason: 'PodDeleted', message: `pod ${claim.status?.podName ?? ''} was deleted before the claim ended` },
+                : {
+                    phase: 'Failed',
+                    reason: 'PodDeleted',
+                    message: `pod ${claim.status?.podName ?? ''} was deleted before the claim ended`,
+                  },
           });
           return;
         case 'bind':
@@ -142,7 +157,16 @@ export async function reconcileClaims(key: PoolKey, deps: ClaimReconcileDeps): P
   );
 
   // act: bind oldest first, as many at once as there are ready pods.
-  const { bound, contended, firstExpiryMs } = await bindWaiting(bindingOrder(waiting), namespace, poolName, pods, nowMs, deps, outcomes, failures);
+  const { bound, contended, firstExpiryMs } = await bindWaiting(
+    bindingOrder(waiting),
+    namespace,
+    poolName,
+    pods,
+    nowMs,
+    deps,
+    outcomes,
+    failures,
+  );
 
   // report
   const conflicts = await report(outcomes, deps, failures);
@@ -204,7 +228,10 @@ async function bindWaiting(
           bound += 1;
           if (claim.spec.ttlSeconds !== undefined) firstExpiryMs = Math.min(firstExpiryMs ?? Infinity, claim.spec.ttlSeconds * 1000);
           deps.recentBinds.remember(claim.metadata.uid ?? '', attempt.pod, deps.clock.now());
-          outcomes.push({ claim, status: { phase: 'Bound', reason: 'PodBound', message: `holds pod ${attempt.pod.metadata?.name}`, pod: attempt.pod } });
+          outcomes.push({
+            claim,
+            status: { phase: 'Bound', reason: 'PodBound', message: `holds pod ${attempt.pod.metadata?.name}`, pod: attempt.pod },
+          });
           return;
         }
         if (attempt.kind === 'contention') contended = true;

@@ -112,7 +112,10 @@ export async function claimCommand(argv: string[]): Promise<number> {
   if (wait.kind === 'pending') {
     if (values.keep !== true) await client.delete(namespace, name);
     const fate = values.keep === true ? 'left Pending (--keep)' : 'deleted';
-    throw new PodpoolError('Unavailable', `no ready pod of podpool ${namespace}/${pool} within ${waitMs / 1000}s; the claim ${name} was ${fate}`);
+    throw new PodpoolError(
+      'Unavailable',
+      `no ready pod of podpool ${namespace}/${pool} within ${waitMs / 1000}s; the claim ${name} was ${fate}`,
+    );
   }
   console.log(JSON.stringify(claimSummary(wait.claim), null, 2));
   if (wait.claim.status?.phase === 'Bound') return 0;

@@ -5,17 +5,32 @@ import { errorMessage, PodpoolError } from '../errors.js';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  operator: { summary: 'run the operator (controller, scaler, webhook, reservations)', load: async () => (await import('./operator.js')).operatorCommand },
-  crd: { summary: 'print the PodPool (or PodPoolClaim) CustomResourceDefinition YAML', load: async () => (await import('./crd.js')).crdCommand },
+  operator: {
+    summary: 'run the operator (controller, scaler, webhook, reservations)',
+    load: async () => (await import('./operator.js')).operatorCommand,
+  },
+  crd: {
+    summary: 'print the PodPool (or PodPoolClaim) CustomResourceDefinition YAML',
+    load: async () => (await import('./crd.js')).crdCommand,
+  },
   recommend: {
     summary: "print the scaling engine's decision for a pool as JSON",
     load: async () => (await import('./recommend.js')).recommendCommand,
   },
   reserve: { summary: 'reserve one ready pod of a pool for a user', load: async () => (await import('./reserve.js')).reserveCommand },
-  claim: { summary: 'claim one ready pod as a PodPoolClaim and wait until it is bound', load: async () => (await import('./claim.js')).claimCommand },
+  claim: {
+    summary: 'claim one ready pod as a PodPoolClaim and wait until it is bound',
+    load: async () => (await import('./claim.js')).claimCommand,
+  },
   release: { summary: 'end a reservation: delete the reserved pod', load: async () => (await import('./release.js')).releaseCommand },
-  simulate: { summary: 'replay a demand trace against the engine and baseline policies', load: async () => (await import('./simulate.js')).simulateCommand },
-  trace: { summary: 'generate an example demand trace (diurnal, spike, ramp, flat)', load: async () => (await import('./trace.js')).traceCommand },
+  simulate: {
+    summary: 'replay a demand trace against the engine and baseline policies',
+    load: async () => (await import('./simulate.js')).simulateCommand,
+  },
+  trace: {
+    summary: 'generate an example demand trace (diurnal, spike, ramp, flat)',
+    load: async () => (await import('./trace.js')).traceCommand,
+  },
 };
 
 function usage(): string {
@@ -35,7 +50,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await command.load())(rest);
+    return await (
+      await command.load()
+    )(rest);
   } catch (error) {
     const code = error instanceof PodpoolError ? ` (${error.code})` : '';
     console.error(`podpool ${name}: ${errorMessage(error)}${code}`);

@@ -41,7 +41,12 @@ function port(value: string | undefined, fallback: number, flag: string): number
 }
 
 const list = (value: string | undefined, fallback: string[]): string[] =>
-  value === undefined ? fallback : value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  value === undefined
+    ? fallback
+    : value
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
 
 export async function operatorCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, HELP, {
@@ -71,7 +76,11 @@ export async function operatorCommand(argv: string[]): Promise<number> {
   const { values } = parsed;
   const namespace = values.namespace ?? process.env.POD_NAMESPACE ?? 'podpool-system';
   const webhookPort = port(values['webhook-port'], 9443, '--webhook-port');
-  const timing = certificateTiming({ certValidity: values['cert-validity'], caValidity: values['ca-validity'], checkInterval: values['cert-check-interval'] });
+  const timing = certificateTiming({
+    certValidity: values['cert-validity'],
+    caValidity: values['ca-validity'],
+    checkInterval: values['cert-check-interval'],
+  });
   const certificates: CertificateSource =
     values['cert-dir'] !== undefined
       ? { kind: 'directory', directory: values['cert-dir'] }
@@ -93,11 +102,13 @@ export async function operatorCommand(argv: string[]): Promise<number> {
     scalerTls = {
       certPem: readFileSync(values['scaler-tls-cert-file'], 'utf8'),
       keyPem: readFileSync(values['scaler-tls-key-file'], 'utf8'),
-      clientCaPem: values['scaler-tls-client-ca-file'] === undefined ? undefined : readFileSync(values['scaler-tls-client-ca-file'], 'utf8'),
+      clientCaPem:
+        values['scaler-tls-client-ca-file'] === undefined ? undefined : readFileSync(values['scaler-tls-client-ca-file'], 'utf8'),
     };
   }
   const workers = Number(values.workers ?? 4);
-  if (!Number.isInteger(workers) || workers < 1) throw new PodpoolError('InvalidArgument', `--workers must be a positive integer, got ${values.workers}`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new PodpoolError('InvalidArgument', `--workers must be a positive integer, got ${values.workers}`);
   const operator = await startOperator(
     {
       kubeconfigPath: values.kubeconfig ?? process.env.KUBECONFIG,

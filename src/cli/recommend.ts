@@ -3,7 +3,14 @@ import type { ReservationHistoryStatus } from '../api/schema.js';
 import { PodpoolError } from '../errors.js';
 import { maxHistoryBuckets, observationsFromStatus } from '../scaling/pool-recommendation.js';
 import { recommend } from '../scaling/recommend.js';
-import { advanceHistory, DEFAULT_BUCKET_SECONDS, decodeHistory, emptyHistory, recordReservations, type ReservationHistory } from '../scaling/reservation-history.js';
+import {
+  advanceHistory,
+  DEFAULT_BUCKET_SECONDS,
+  decodeHistory,
+  emptyHistory,
+  recordReservations,
+  type ReservationHistory,
+} from '../scaling/reservation-history.js';
 import { readDocument } from './files.js';
 import { parseCommand } from './args.js';
 
@@ -50,10 +57,12 @@ export async function recommendCommand(argv: string[]): Promise<number> {
   const nowMs = values.at === undefined ? Date.now() : parseInstant(values.at, '--at');
   // What the operator would decide from this status; the flags replace one observation each.
   const observations = observationsFromStatus(pool.spec, pool.status, nowMs);
-  if (values.history !== undefined) observations.history = historyFrom(await readDocument(values.history), nowMs, maxHistoryBuckets(pool.spec));
+  if (values.history !== undefined)
+    observations.history = historyFrom(await readDocument(values.history), nowMs, maxHistoryBuckets(pool.spec));
   if (values['observed-warmup'] !== undefined) {
     const seconds = Number(values['observed-warmup']);
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new PodpoolError('InvalidArgument', '--observed-warmup must be a positive number of seconds');
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw new PodpoolError('InvalidArgument', '--observed-warmup must be a positive number of seconds');
     observations.observedWarmupSeconds = seconds;
     observations.warmupSamples = undefined;
   }

@@ -1,7 +1,13 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { POOL_LABEL } from '../api/labels.js';
 import { errorMessage, PodpoolError } from '../errors.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, defaultNamespace, loadKubeConfig, reservationsClient } from '../reservations/client-credentials.js';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  defaultNamespace,
+  loadKubeConfig,
+  reservationsClient,
+} from '../reservations/client-credentials.js';
 import { parseCommand } from './args.js';
 
 const HELP = `usage: podpool release <pod> [<pool>] [-n NAMESPACE] [--server URL]
@@ -18,7 +24,11 @@ async function poolOfPod(kubeConfig: ReturnType<typeof loadKubeConfig>, namespac
   try {
     labels = (await kubeConfig.makeApiClient(CoreV1Api).readNamespacedPod({ name: pod, namespace })).metadata?.labels;
   } catch (error) {
-    throw new PodpoolError('InvalidArgument', `cannot read pod ${namespace}/${pod} to find its pool (${errorMessage(error)}); give the pool`, { cause: error });
+    throw new PodpoolError(
+      'InvalidArgument',
+      `cannot read pod ${namespace}/${pod} to find its pool (${errorMessage(error)}); give the pool`,
+      { cause: error },
+    );
   }
   const pool = labels?.[POOL_LABEL];
   if (!pool) throw new PodpoolError('NotFound', `pod ${namespace}/${pod} has no ${POOL_LABEL} label; it is not a pool pod`);

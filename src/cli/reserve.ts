@@ -1,5 +1,11 @@
 import { PodpoolError } from '../errors.js';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, defaultNamespace, loadKubeConfig, reservationsClient } from '../reservations/client-credentials.js';
+import {
+  CONNECTION_HELP,
+  CONNECTION_OPTIONS,
+  defaultNamespace,
+  loadKubeConfig,
+  reservationsClient,
+} from '../reservations/client-credentials.js';
 import { MAX_TTL_SECONDS, MAX_WAIT_SECONDS, parseWait } from '../reservations/request-body.js';
 import { parseCommand } from './args.js';
 

@@ -52,7 +52,10 @@ export function chartFormat(path: string): 'svg' | 'png' {
   const extension = extname(path).toLowerCase();
   if (extension === '.svg') return 'svg';
   if (extension === '.png') return 'png';
-  throw new PodpoolError('InvalidArgument', `--chart: ${JSON.stringify(path)} must end in .svg or .png (PNG needs the optional dependency ${PNG_RENDERER})`);
+  throw new PodpoolError(
+    'InvalidArgument',
+    `--chart: ${JSON.stringify(path)} must end in .svg or .png (PNG needs the optional dependency ${PNG_RENDERER})`,
+  );
 }
 
 async function readText(path: string): Promise<string> {
@@ -80,15 +83,20 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   });
   if (parsed === undefined) return 0;
   const { values } = parsed;
-  if (values.pool === undefined || values.trace === undefined) throw new PodpoolError('InvalidArgument', '--pool and --trace are required (see podpool simulate --help)');
+  if (values.pool === undefined || values.trace === undefined)
+    throw new PodpoolError('InvalidArgument', '--pool and --trace are required (see podpool simulate --help)');
   const chart = values.chart === undefined ? undefined : { path: values.chart, format: chartFormat(values.chart) };
   if (chart?.format === 'png') await loadPngRenderer(); // a missing renderer fails before the run, too
   const startMs = Date.parse(values.start);
-  if (!Number.isFinite(startMs)) throw new PodpoolError('InvalidArgument', `--start: ${JSON.stringify(values.start)} is not an ISO-8601 time`);
+  if (!Number.isFinite(startMs))
+    throw new PodpoolError('InvalidArgument', `--start: ${JSON.stringify(values.start)} is not an ISO-8601 time`);
 
   const pool = parsePodPool(await readDocument(values.pool));
   const trace = parseTrace(await readText(values.trace), values.trace);
-  const policies = values.policies.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const policies = values.policies
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const { comparison, scenario, timelines } = runComparison({
     spec: pool.spec,
     trace,
@@ -118,7 +126,10 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   const sweepChart = values['sweep-chart'];
   if (sweepChart !== undefined) {
     if (comparison.sweep === undefined) throw new PodpoolError('InvalidArgument', '--sweep-chart needs --sweep');
-    await writeFile(sweepChart, renderTradeoffChart(comparison.sweep, `cold rate vs idle cost: pool ${pool.metadata.name ?? ''}, trace ${values.trace}`));
+    await writeFile(
+      sweepChart,
+      renderTradeoffChart(comparison.sweep, `cold rate vs idle cost: pool ${pool.metadata.name ?? ''}, trace ${values.trace}`),
+    );
   }
 
   if (values.json) {
@@ -136,7 +147,12 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     console.log('');
     for (const result of comparison.sweep) {
       if (result.policy === 'podpool') console.log(describeCurve(result));
-      else console.log(podpool === undefined ? `${result.policy}: ${result.points.length} knob values run (add podpool to compare)` : describeSweep(result, podpool));
+      else
+        console.log(
+          podpool === undefined
+            ? `${result.policy}: ${result.points.length} knob values run (add podpool to compare)`
+            : describeSweep(result, podpool),
+        );
     }
   }
   if (chart !== undefined) console.log(`\nchart written to ${chart.path}`);

@@ -44,12 +44,15 @@ export async function traceCommand(argv: string[]): Promise<number> {
     throw new PodpoolError('InvalidArgument', `--shape must be one of ${TRACE_SHAPES.join(', ')} (see podpool trace --help)`);
   }
   const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : Number.NaN;
-  if (!Number.isSafeInteger(seed) || seed > 0xffffffff) throw new PodpoolError('InvalidArgument', '--seed must be a whole number from 0 to 4294967295');
+  if (!Number.isSafeInteger(seed) || seed > 0xffffffff)
+    throw new PodpoolError('InvalidArgument', '--seed must be a whole number from 0 to 4294967295');
   const days = /^\d+$/.test(values.days) ? Number(values.days) : Number.NaN;
   const peakPerMinute = values.peak === undefined ? undefined : Number(values.peak);
   const startMs = values.start === undefined ? undefined : Date.parse(values.start);
-  if (startMs !== undefined && !Number.isFinite(startMs)) throw new PodpoolError('InvalidArgument', `--start: ${JSON.stringify(values.start)} is not an ISO-8601 time`);
-  if (values.zone !== undefined && !isValidTimeZone(values.zone)) throw new PodpoolError('InvalidArgument', `--zone: ${JSON.stringify(values.zone)} is not a known IANA time zone`);
+  if (startMs !== undefined && !Number.isFinite(startMs))
+    throw new PodpoolError('InvalidArgument', `--start: ${JSON.stringify(values.start)} is not an ISO-8601 time`);
+  if (values.zone !== undefined && !isValidTimeZone(values.zone))
+    throw new PodpoolError('InvalidArgument', `--zone: ${JSON.stringify(values.zone)} is not a known IANA time zone`);
   const csv = formatPerMinuteTrace(generateTrace({ shape: values.shape, days, seed, peakPerMinute, timeZone: values.zone, startMs }));
   if (values.out === undefined) process.stdout.write(csv);
   else await writeFile(values.out, csv);

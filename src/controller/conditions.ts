@@ -3,7 +3,12 @@ import type { Condition } from '../api/schema.js';
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
-export function setConditions(previous: readonly Condition[] | undefined, next: readonly ConditionInput[], generation: number | undefined, nowMs: number): Condition[] {
+export function setConditions(
+  previous: readonly Condition[] | undefined,
+  next: readonly ConditionInput[],
+  generation: number | undefined,
+  nowMs: number,
+): Condition[] {
   const nowIso = new Date(nowMs).toISOString();
   return next.map((condition) => {
     const before = previous?.find((c) => c.type === condition.type);

@@ -37,7 +37,8 @@ export class Expectations {
   observe(key: PoolKey, livePods: ReadonlySet<string>, goingPods: ReadonlySet<string>): InFlight {
     const entry = this.of(key);
     const now = this.clock.now();
-    for (const [name, since] of entry.creates) if (livePods.has(name) || goingPods.has(name) || now - since > EXPIRY_MS) entry.creates.delete(name);
+    for (const [name, since] of entry.creates)
+      if (livePods.has(name) || goingPods.has(name) || now - since > EXPIRY_MS) entry.creates.delete(name);
     for (const [name, since] of entry.deletes) if (!livePods.has(name) || now - since > EXPIRY_MS) entry.deletes.delete(name);
     return { creates: entry.creates.size, deletes: new Set(entry.deletes.keys()) };
   }

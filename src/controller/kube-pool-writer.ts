@@ -32,7 +32,12 @@ export class KubePoolWriter implements PodWriter, StatusWriter {
     }
   }
 
-  async patchPodMetadata(namespace: string, name: string, resourceVersion: string | undefined, metadata: Record<string, unknown>): Promise<boolean> {
+  async patchPodMetadata(
+    namespace: string,
+    name: string,
+    resourceVersion: string | undefined,
+    metadata: Record<string, unknown>,
+  ): Promise<boolean> {
     try {
       await this.core.patchNamespacedPod({ name, namespace, body: { metadata: { ...metadata, resourceVersion } } }, mergePatch);
       return true;

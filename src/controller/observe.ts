@@ -93,7 +93,10 @@ export function observeReservations(pool: PodPool, classes: PodClasses, nowMs: n
  * demand now (the counter is bumped within moments of the 503 and wakes the pool). A counter
  * below the watermark was reset by hand: start over from it.
  */
-export function unmetSinceObserved(unmet: number | undefined, observed: number | undefined): { count: number; observed: number | undefined } {
+export function unmetSinceObserved(
+  unmet: number | undefined,
+  observed: number | undefined,
+): { count: number; observed: number | undefined } {
   if (unmet === undefined || !Number.isInteger(unmet) || unmet < 0) return { count: 0, observed };
   const since = observed !== undefined && Number.isInteger(observed) && observed >= 0 ? observed : 0;
   return { count: Math.max(0, unmet - since), observed: unmet };
@@ -128,7 +131,9 @@ export class WarmupSampler {
     }
     const alive = new Set(Object.values(classes).flatMap((pods: PodView[]) => pods.map((pod) => pod.name)));
     this.sampled.set(key, new Set([...sampled].filter((name) => alive.has(name))));
-    const kept = [...(pool.status?.warmupSamples ?? []), ...samples.map((seconds) => Math.round(seconds * 10) / 10)].slice(-MAX_WARMUP_SAMPLES);
+    const kept = [...(pool.status?.warmupSamples ?? []), ...samples.map((seconds) => Math.round(seconds * 10) / 10)].slice(
+      -MAX_WARMUP_SAMPLES,
+    );
     return { seconds: updatedWarmupSeconds(pool.status?.observedWarmupSeconds, samples), samples: kept };
   }
 

@@ -31,6 +31,11 @@ export async function expireOrphanedReservations(
   if (reserved.length === 0) return { problems: [], requeueAfterMs: 0 };
   const { expired, nextExpiryInMs } = reservationExpiry(reserved.map(podView), nowMs);
   const target: PoolPods = { key, namespace, name: poolName, pods: new Map(reserved.map((pod) => [pod.metadata?.name ?? '', pod])) };
-  const deleted = await deletePods(target, expired.map((pod) => ({ pod, reason: 'expired' as const })), ports.writer, ports.expectations);
+  const deleted = await deletePods(
+    target,
+    expired.map((pod) => ({ pod, reason: 'expired' as const })),
+    ports.writer,
+    ports.expectations,
+  );
   return { problems: deleted.problems, requeueAfterMs: nextExpiryInMs ?? 0 };
 }

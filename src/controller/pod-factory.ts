@@ -5,7 +5,14 @@ import type { PodPool } from '../api/schema.js';
 
 /** The pool as controller owner: deleting the pool garbage-collects its (unreserved) pods. */
 export function poolOwnerReference(pool: PodPool): V1OwnerReference {
-  return { apiVersion: API_GROUP_VERSION, kind: KIND, name: pool.metadata.name ?? '', uid: pool.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: KIND,
+    name: pool.metadata.name ?? '',
+    uid: pool.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 export function podForPool(pool: PodPool, hash: string): V1Pod {

@@ -35,7 +35,12 @@ export interface PodWriter {
   /** Deletes the pod only if it is still the version given: one reserved meanwhile is left alone ('changed'). */
   deletePod(namespace: string, name: string, version: PodVersion): Promise<PodDeleteOutcome>;
   /** Merge-patches metadata under a resourceVersion guard; false when the pod changed or went meanwhile. */
-  patchPodMetadata(namespace: string, name: string, resourceVersion: string | undefined, metadata: Record<string, unknown>): Promise<boolean>;
+  patchPodMetadata(
+    namespace: string,
+    name: string,
+    resourceVersion: string | undefined,
+    metadata: Record<string, unknown>,
+  ): Promise<boolean>;
 }
 
 export interface StatusWriter {

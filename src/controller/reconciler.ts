@@ -71,7 +71,13 @@ export class Reconciler {
     const acted = await this.act(target, observed, plan, nowMs);
     await this.report(pool, observed, decision, acted, nowMs);
     log.child({ generation: pool.metadata.generation }).debug(
-      { wanted: decision.wanted, ready: observed.classes.ready.length, warming: observed.classes.warming.length, created: acted.created, deleted: acted.deleted },
+      {
+        wanted: decision.wanted,
+        ready: observed.classes.ready.length,
+        warming: observed.classes.warming.length,
+        created: acted.created,
+        deleted: acted.deleted,
+      },
       'reconciled',
     );
     if (acted.problems.length > 0) throw new ReconcileFailed(acted.problems);
@@ -112,7 +118,14 @@ export class Reconciler {
     const deleted = await deletePods(target, deletions, writer, this.expectations);
 
     const deleting = new Set(deletions.map((deletion) => deletion.pod.name));
-    const relabelProblems = await relabelPods(target, plan.relabel, observed.admittedWithoutWebhook, observed.templateHash, deleting, writer);
+    const relabelProblems = await relabelPods(
+      target,
+      plan.relabel,
+      observed.admittedWithoutWebhook,
+      observed.templateHash,
+      deleting,
+      writer,
+    );
 
     const created = await createPods(target, plan.create, observed.templateHash, writer, this.expectations);
     return {
@@ -145,7 +158,12 @@ export class Reconciler {
       nowMs,
     });
     reportProblems(pool, observed.notices, this.ports.events);
-    reportScalingEvents(pool, recommendation, { created: acted.created, deletedSurplus: acted.deletedSurplus, limitedBy }, this.ports.events);
+    reportScalingEvents(
+      pool,
+      recommendation,
+      { created: acted.created, deletedSurplus: acted.deletedSurplus, limitedBy },
+      this.ports.events,
+    );
     reportProblems(pool, acted.problems, this.ports.events);
     recordMetrics(pool.metadata.namespace ?? '', pool.metadata.name ?? '', observed.classes, recommendation);
     recordPoolHealth(pool, wanted, limitedBy, [...acted.problems, ...observed.notices]);

@@ -2,7 +2,17 @@
 import type { V1ObjectReference } from '@kubernetes/client-node';
 import { API_GROUP_VERSION, KIND } from '../api/labels.js';
 import type { PodPool } from '../api/schema.js';
-import { poolAcceleration, poolAtMax, poolAvailabilityTarget, poolDegraded, poolDesiredReplicas, poolPods, poolSpikeMode, poolVelocity, poolWantedReplicas } from '../metrics.js';
+import {
+  poolAcceleration,
+  poolAtMax,
+  poolAvailabilityTarget,
+  poolDegraded,
+  poolDesiredReplicas,
+  poolPods,
+  poolSpikeMode,
+  poolVelocity,
+  poolWantedReplicas,
+} from '../metrics.js';
 import type { PodClasses } from '../pool/classify.js';
 import type { Recommendation } from '../scaling/recommend.js';
 import { conditionOf } from './conditions.js';
@@ -10,7 +20,13 @@ import type { EventRecorder } from './ports.js';
 import { problemDetail, type Problem, type ProblemReason } from './problems.js';
 
 export function reference(pool: PodPool): V1ObjectReference {
-  return { apiVersion: API_GROUP_VERSION, kind: KIND, name: pool.metadata.name, namespace: pool.metadata.namespace, uid: pool.metadata.uid };
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: KIND,
+    name: pool.metadata.name,
+    namespace: pool.metadata.namespace,
+    uid: pool.metadata.uid,
+  };
 }
 
 export interface ScalingChanges {

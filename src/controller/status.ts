@@ -60,9 +60,19 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
           reason: limitedBy === 'maxPoolSize' ? 'TooManyReplicas' : 'TooFewReplicas',
           message: `the wanted count was clamped to ${limitedBy} ${pool.spec[limitedBy]}`,
         }
-      : { type: 'ScalingLimited', status: 'False', reason: 'WithinBounds', message: 'the wanted count is within [minPoolSize, maxPoolSize]' },
+      : {
+          type: 'ScalingLimited',
+          status: 'False',
+          reason: 'WithinBounds',
+          message: 'the wanted count is within [minPoolSize, maxPoolSize]',
+        },
     facts.problems.length > 0
-      ? { type: 'Degraded', status: 'True', reason: facts.problems[0]?.reason ?? 'ReconcileFailed', message: describeProblems(facts.problems) }
+      ? {
+          type: 'Degraded',
+          status: 'True',
+          reason: facts.problems[0]?.reason ?? 'ReconcileFailed',
+          message: describeProblems(facts.problems),
+        }
       : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'no errors' },
   ];
 

@@ -31,7 +31,11 @@ export class ClusterCache implements PodPoolReader {
       {
         path: `/apis/${API_GROUP}/${API_VERSION}/${PLURAL}`,
         list: async () =>
-          (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as KubernetesListObject<PodPoolObject>,
+          (await custom.listClusterCustomObject({
+            group: API_GROUP,
+            version: API_VERSION,
+            plural: PLURAL,
+          })) as KubernetesListObject<PodPoolObject>,
         watch,
       },
       {

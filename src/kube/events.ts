@@ -45,10 +45,14 @@ export class KubeEventRecorder implements EventRecorder {
       seen.count += 1;
       seen.lastMs = now;
       try {
-        await this.api.patchNamespacedEvent({ name: seen.name, namespace, body: [
-          { op: 'replace', path: '/count', value: seen.count },
-          { op: 'replace', path: '/lastTimestamp', value: new Date(now).toISOString() },
-        ] });
+        await this.api.patchNamespacedEvent({
+          name: seen.name,
+          namespace,
+          body: [
+            { op: 'replace', path: '/count', value: seen.count },
+            { op: 'replace', path: '/lastTimestamp', value: new Date(now).toISOString() },
+          ],
+        });
         return;
       } catch {
         // The event expired or was deleted: create a fresh one below.

@@ -45,15 +45,20 @@ class PortWatch extends Watch {
   override async watch(...[path, queryParams, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
     let failed = false;
     this.log.debug({ path, resourceVersion: queryParams.resourceVersion }, 'informer watching');
-    const controller = await this.port.watch(path, queryParams, (phase, object, raw) => {
-      this.onEvent(phase);
-      if (phase === 'ERROR') this.log.debug({ path, status: object }, 'informer watch error event');
-      callback(phase, object, raw);
-    }, (err: unknown) => {
-      if (err) failed = true;
-      this.log.debug({ path, err: err ? String(err) : undefined }, 'informer watch ended');
-      done(err);
-    });
+    const controller = await this.port.watch(
+      path,
+      queryParams,
+      (phase, object, raw) => {
+        this.onEvent(phase);
+        if (phase === 'ERROR') this.log.debug({ path, status: object }, 'informer watch error event');
+        callback(phase, object, raw);
+      },
+      (err: unknown) => {
+        if (err) failed = true;
+        this.log.debug({ path, err: err ? String(err) : undefined }, 'informer watch ended');
+        done(err);
+      },
+    );
     // client-node's Watch calls done(err) before it returns when the server did not answer 200.
     if (!failed) this.onAnswered();
     return controller;
@@ -80,7 +85,10 @@ export class ResilientInformer<T extends KubernetesObject> {
     const listAndMarkSynced: ListPromise<T> = async () => {
       const result = await source.list();
       informerLists.inc({ resource: this.resource });
-      this.log.debug({ resource: this.resource, items: result.items.length, resourceVersion: result.metadata?.resourceVersion }, 'informer listed');
+      this.log.debug(
+        { resource: this.resource, items: result.items.length, resourceVersion: result.metadata?.resourceVersion },
+        'informer listed',
+      );
       this.synced = true;
       this.answered();
       return result;

@@ -133,7 +133,10 @@ export class LeaderElector {
   private setLeading(leading: boolean): void {
     this.leading = leading;
     isLeader.set(leading ? 1 : 0);
-    this.log.info({ identity: this.options.identity, lease: `${this.options.namespace}/${this.options.name}` }, leading ? 'became leader' : 'stopped leading');
+    this.log.info(
+      { identity: this.options.identity, lease: `${this.options.namespace}/${this.options.name}` },
+      leading ? 'became leader' : 'stopped leading',
+    );
     if (leading) this.options.onStartedLeading();
     else this.options.onStoppedLeading();
   }
@@ -142,7 +145,13 @@ export class LeaderElector {
   private observe(lease: V1Lease): void {
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
-    const record = JSON.stringify([holder, spec.leaseDurationSeconds, timeOf(spec.acquireTime), timeOf(spec.renewTime), spec.leaseTransitions]);
+    const record = JSON.stringify([
+      holder,
+      spec.leaseDurationSeconds,
+      timeOf(spec.acquireTime),
+      timeOf(spec.renewTime),
+      spec.leaseTransitions,
+    ]);
     if (this.observed?.record === record) return;
     this.observed = { record, holder, durationMs: (spec.leaseDurationSeconds ?? LEASE_DURATION_SECONDS) * 1000, atMs: Date.now() };
   }
@@ -195,7 +204,10 @@ export class LeaderElector {
     if (lease === undefined) return;
     this.observe(lease);
     if (lease.spec?.holderIdentity !== this.options.identity) return;
-    const released = await this.leases.update({ ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date() } });
+    const released = await this.leases.update({
+      ...lease,
+      spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: new Date() },
+    });
     if (released === 'conflict') {
       this.log.warn('could not release the leader lease: it changed since it was read');
       return;

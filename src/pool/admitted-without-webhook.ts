@@ -6,7 +6,10 @@
 import { STATE_LABEL, TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import type { PodView } from './pod-view.js';
 
-export function adoptPodsAdmittedWithoutWebhook(views: readonly PodView[], currentHash: string): { views: PodView[]; admittedWithoutWebhook: PodView[] } {
+export function adoptPodsAdmittedWithoutWebhook(
+  views: readonly PodView[],
+  currentHash: string,
+): { views: PodView[]; admittedWithoutWebhook: PodView[] } {
   const admittedWithoutWebhook: PodView[] = [];
   const adopted = views.map((view) => {
     if (view.labels[TEMPLATE_HASH_LABEL] !== undefined || view.labels[STATE_LABEL] === 'reserved') return view;

@@ -14,5 +14,8 @@ export function canonicalJson(value: unknown): string {
 
 /** A short, label-safe hash of spec.podTemplate: which template made a pod. */
 export function templateHash(podTemplate: unknown): string {
-  return createHash('sha256').update(canonicalJson(podTemplate ?? {})).digest('hex').slice(0, 10);
+  return createHash('sha256')
+    .update(canonicalJson(podTemplate ?? {}))
+    .digest('hex')
+    .slice(0, 10);
 }

@@ -6,7 +6,13 @@
  * of reservations costs the API server two reviews, not two per request.
  */
 import { createHash } from 'node:crypto';
-import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig, type V1SubjectAccessReview, type V1TokenReview } from '@kubernetes/client-node';
+import {
+  AuthenticationV1Api,
+  AuthorizationV1Api,
+  type KubeConfig,
+  type V1SubjectAccessReview,
+  type V1TokenReview,
+} from '@kubernetes/client-node';
 import { API_GROUP, PLURAL } from '../api/labels.js';
 import { errorMessage, PodpoolError } from '../errors.js';
 import { ExpiringCache } from './expiring-cache.js';
@@ -33,9 +39,7 @@ export interface UserInfo {
 }
 
 export type AccessDecision =
-  | { kind: 'allowed'; user: UserInfo }
-  | { kind: 'unauthenticated'; reason: string }
-  | { kind: 'forbidden'; user: UserInfo; reason: string };
+  { kind: 'allowed'; user: UserInfo } | { kind: 'unauthenticated'; reason: string } | { kind: 'forbidden'; user: UserInfo; reason: string };
 
 /** Decides whether a bearer token may act on a pool's reservations; throws only when it cannot tell (Unavailable). */
 export interface Authenticator {
@@ -112,7 +116,11 @@ export class KubeAuthenticator implements Authenticator {
     let review: V1TokenReview;
     try {
       review = await this.tokenReviews.createTokenReview({
-        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(this.audiences ? { audiences: this.audiences } : {}) } },
+        body: {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenReview',
+          spec: { token, ...(this.audiences ? { audiences: this.audiences } : {}) },
+        },
       });
     } catch (error) {
       throw unavailable('TokenReview', error);

@@ -36,13 +36,23 @@ export class ReservationsClient {
       throw new PodpoolError('InvalidArgument', `${JSON.stringify(options.baseUrl)} is not a URL`);
     }
     if (this.baseUrl.protocol !== 'https:' && this.baseUrl.protocol !== 'http:') {
-      throw new PodpoolError('InvalidArgument', `the reservations URL must be https:// (or http:// for local tests), got ${options.baseUrl}`);
+      throw new PodpoolError(
+        'InvalidArgument',
+        `the reservations URL must be https:// (or http:// for local tests), got ${options.baseUrl}`,
+      );
     }
   }
 
-  async reserve(namespace: string, pool: string, body: { user: string; ttlSeconds?: number }, waitSeconds?: number): Promise<Reservation & { outcome: string }> {
+  async reserve(
+    namespace: string,
+    pool: string,
+    body: { user: string; ttlSeconds?: number },
+    waitSeconds?: number,
+  ): Promise<Reservation & { outcome: string }> {
     const query = waitSeconds === undefined ? '' : `?wait=${waitSeconds}s`;
-    return (await this.send('POST', `${this.poolPath(namespace, pool)}${query}`, body, (waitSeconds ?? 0) * 1000)) as Reservation & { outcome: string };
+    return (await this.send('POST', `${this.poolPath(namespace, pool)}${query}`, body, (waitSeconds ?? 0) * 1000)) as Reservation & {
+      outcome: string;
+    };
   }
 
   async release(namespace: string, pool: string, pod: string): Promise<Reservation> {
@@ -91,12 +101,19 @@ export class ReservationsClient {
             const message = (parsed as { message?: unknown } | undefined)?.message;
             const retryAfter = response.headers['retry-after'];
             const hint = retryAfter === undefined ? '' : ` (retry after ${retryAfter} s)`;
-            reject(new PodpoolError(CODE_BY_STATUS[status] ?? 'Internal', `HTTP ${status}: ${typeof message === 'string' ? message : text.slice(0, 200)}${hint}`));
+            reject(
+              new PodpoolError(
+                CODE_BY_STATUS[status] ?? 'Internal',
+                `HTTP ${status}: ${typeof message === 'string' ? message : text.slice(0, 200)}${hint}`,
+              ),
+            );
           });
         },
       );
       outgoing.on('timeout', () => outgoing.destroy(new Error('request timed out')));
-      outgoing.on('error', (error) => reject(new PodpoolError('Unavailable', `cannot reach ${this.baseUrl.origin}: ${errorMessage(error)}`, { cause: error })));
+      outgoing.on('error', (error) =>
+        reject(new PodpoolError('Unavailable', `cannot reach ${this.baseUrl.origin}: ${errorMessage(error)}`, { cause: error })),
+      );
       outgoing.end(payload);
     });
   }

@@ -1,5 +1,12 @@
 /** The reservation API: hands one ready pod to one user, atomically, to authorized callers. */
-export { KubeAuthenticator, type AccessDecision, type AccessRequest, type Authenticator, type KubeAuthenticatorOptions, type UserInfo } from './auth.js';
+export {
+  KubeAuthenticator,
+  type AccessDecision,
+  type AccessRequest,
+  type Authenticator,
+  type KubeAuthenticatorOptions,
+  type UserInfo,
+} from './auth.js';
 export { ReservationsClient, type ReservationsClientOptions } from './client.js';
 export { KubeReservationPodWriter } from './kube-pod-writer.js';
 export { KubeUnmetDemandWriter } from './kube-unmet-demand-writer.js';

@@ -4,7 +4,14 @@
  * eventually consistent; atomicity comes from the guarded write (as in Agones' allocator).
  */
 import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
-import { API_GROUP, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../api/labels.js';
+import {
+  API_GROUP,
+  RESERVATION_TTL_ANNOTATION,
+  RESERVED_AT_ANNOTATION,
+  RESERVED_BY_ANNOTATION,
+  RESERVED_BY_CALLER_ANNOTATION,
+  STATE_LABEL,
+} from '../api/labels.js';
 import type { PodClaims } from './claims.js';
 import { podKeyOf, type ReservationPodSource } from './pod-source.js';
 import { isReservable } from './reservation.js';
@@ -143,7 +150,13 @@ export function pickReservableCandidate(
 export async function reserveReadyPod(context: ReserveContext, request: ReserveRequest, tried: Set<string>): Promise<ReserveAttempt> {
   let conflicts = 0;
   for (;;) {
-    const pod = pickReservableCandidate(context.source.podsOf(request.namespace, request.pool), context.claims, tried, context.clock.now(), context.random);
+    const pod = pickReservableCandidate(
+      context.source.podsOf(request.namespace, request.pool),
+      context.claims,
+      tried,
+      context.clock.now(),
+      context.random,
+    );
     if (pod === undefined) return { kind: 'no-ready-pod', conflicts };
     const podName = pod.metadata!.name!;
     const resourceVersion = pod.metadata!.resourceVersion!;

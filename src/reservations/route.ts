@@ -97,12 +97,17 @@ export function createReservationsRouter(deps: ReservationsRouterDeps): Router {
     const { reservation, outcome } = await service.reserve({ namespace, pool, ...body, caller: user.username }, waitMs, gone);
     if (gone.aborted) {
       // Nobody will hear of this pod: end the session rather than leave it reserved for no one.
-      await service.release(namespace, pool, reservation.pod, ownReservationsOnly(user.username)).catch((error: unknown) => log.warn({ err: error, pod: reservation.pod }, 'could not undo a reservation'));
+      await service
+        .release(namespace, pool, reservation.pod, ownReservationsOnly(user.username))
+        .catch((error: unknown) => log.warn({ err: error, pod: reservation.pod }, 'could not undo a reservation'));
       log.warn({ namespace, pool, pod: reservation.pod, user: body.user }, 'the client went away before the answer; reservation undone');
       return;
     }
     log.info({ namespace, pool, pod: reservation.pod, user: body.user, caller: user.username, outcome }, 'pod reserved');
-    response.status(201).location(`${request.baseUrl}${request.path}/${encodeURIComponent(reservation.pod)}`).json({ ...reservation, outcome });
+    response
+      .status(201)
+      .location(`${request.baseUrl}${request.path}/${encodeURIComponent(reservation.pod)}`)
+      .json({ ...reservation, outcome });
   });
 
   router.get(RESERVATIONS_PATH, requireAccess(deps.authenticator, 'list'), (_request, response) => {

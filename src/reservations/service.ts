@@ -6,7 +6,13 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { POOL_LABEL } from '../api/labels.js';
 import { poolKey, type PoolKey } from '../api/pool-key.js';
 import { PodpoolError } from '../errors.js';
-import { reservationColdWait, reservationConflictsTotal, reservationDuration, reservationRefusalRecovery, reservationsTotal } from '../metrics.js';
+import {
+  reservationColdWait,
+  reservationConflictsTotal,
+  reservationDuration,
+  reservationRefusalRecovery,
+  reservationsTotal,
+} from '../metrics.js';
 import { PodClaims } from './claims.js';
 import { ReservationUnavailableError } from './errors.js';
 import { MAX_WAIT_SECONDS } from './request-body.js';
@@ -70,7 +76,10 @@ export class ReservationService {
       clock: this.clock,
       random: deps.random ?? Math.random,
     };
-    this.refusals = new RefusalRecovery(() => this.clock.now(), (namespace, pool, seconds) => reservationRefusalRecovery.observe({ namespace, pool }, seconds));
+    this.refusals = new RefusalRecovery(
+      () => this.clock.now(),
+      (namespace, pool, seconds) => reservationRefusalRecovery.observe({ namespace, pool }, seconds),
+    );
     deps.source.onChange((key, change) => {
       if (change.pool !== undefined) this.startCounting(key, change.pool.metadata.namespace ?? '', change.pool.metadata.name ?? '');
       this.onPoolChange(key, change.pod, change.previousPod);
@@ -87,7 +96,11 @@ export class ReservationService {
     }
   }
 
-  async reserve(request: ReserveRequest, waitMs: number, signal?: AbortSignal): Promise<{ reservation: Reservation; outcome: ReservationOutcome }> {
+  async reserve(
+    request: ReserveRequest,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ reservation: Reservation; outcome: ReservationOutcome }> {
     const startMs = this.clock.now();
     const labels = { namespace: request.namespace, pool: request.pool };
     try {

@@ -95,7 +95,9 @@ export function externalScalerHandlers(service: ScalerService, watch: PoolActivi
     }),
     GetMetrics: instrumentedUnary<GetMetricsRequest, GetMetricsResponse>('GetMetrics', log, (request) => {
       const answer = service.answer(poolRefFromScaledObject(request.scaledObjectRef));
-      return { metricValues: [{ metricName: answer.metricName, metricValue: answer.desiredReplicas, metricValueFloat: answer.desiredReplicas }] };
+      return {
+        metricValues: [{ metricName: answer.metricName, metricValue: answer.desiredReplicas, metricValueFloat: answer.desiredReplicas }],
+      };
     }),
     StreamIsActive: streamIsActive(watch, log),
   };

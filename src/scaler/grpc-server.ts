@@ -49,10 +49,15 @@ export class ScalerGrpcServer {
   /** Binds and serves; resolves to the bound port (useful with port 0). */
   async listen(port: number, host = '0.0.0.0'): Promise<number> {
     const bound = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`${host}:${port}`, scalerServerCredentials(this.options.tls), (error, actual) => (error ? reject(error) : resolve(actual))),
+      this.server.bindAsync(`${host}:${port}`, scalerServerCredentials(this.options.tls), (error, actual) =>
+        error ? reject(error) : resolve(actual),
+      ),
     );
     this.listening = true;
-    this.options.log.info({ port: bound, tls: this.options.tls !== undefined, mutualTls: this.options.tls?.clientCaPem !== undefined }, 'scaler gRPC listening');
+    this.options.log.info(
+      { port: bound, tls: this.options.tls !== undefined, mutualTls: this.options.tls?.clientCaPem !== undefined },
+      'scaler gRPC listening',
+    );
     return bound;
   }
 

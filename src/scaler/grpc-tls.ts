@@ -31,5 +31,9 @@ export async function readScalerTls(files: ScalerTlsFiles): Promise<ScalerTls> {
 export function scalerServerCredentials(tls: ScalerTls | undefined): grpc.ServerCredentials {
   if (tls === undefined) return grpc.ServerCredentials.createInsecure();
   const clientCa = tls.clientCaPem === undefined ? null : Buffer.from(tls.clientCaPem);
-  return grpc.ServerCredentials.createSsl(clientCa, [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }], clientCa !== null);
+  return grpc.ServerCredentials.createSsl(
+    clientCa,
+    [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }],
+    clientCa !== null,
+  );
 }

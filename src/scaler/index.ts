@@ -11,6 +11,14 @@ export {
 } from './grpc-server.js';
 export { readScalerTls, scalerServerCredentials, type ScalerTls, type ScalerTlsFiles } from './grpc-tls.js';
 export { SCALER_HTTP_PATH, scalerHttpRouter, type ScalerHttpAnswer } from './http-routes.js';
-export { metricNameFor, POOL_NAME_KEY, POOL_NAMESPACE_KEY, poolRefFromPath, poolRefFromScaledObject, type PoolRef, type ScaledObjectRef } from './pool-ref.js';
+export {
+  metricNameFor,
+  POOL_NAME_KEY,
+  POOL_NAMESPACE_KEY,
+  poolRefFromPath,
+  poolRefFromScaledObject,
+  type PoolRef,
+  type ScaledObjectRef,
+} from './pool-ref.js';
 export { externalScalerService, loadExternalScalerDefinition, PROTO_PATH } from './proto.js';
 export { METRIC_TARGET_SIZE, ScalerService, type ScalerAnswer } from './service.js';

@@ -23,8 +23,10 @@ export interface PoolRef {
 }
 
 function validated(namespace: string, name: string, keys: { namespace: string; name: string }): PoolRef {
-  if (!isValidObjectName(name, 'pool')) throw new PodpoolError('InvalidArgument', `${keys.name} ${JSON.stringify(name)} is not a valid PodPool name`);
-  if (!isValidObjectName(namespace, 'namespace')) throw new PodpoolError('InvalidArgument', `${keys.namespace} ${JSON.stringify(namespace)} is not a valid namespace name`);
+  if (!isValidObjectName(name, 'pool'))
+    throw new PodpoolError('InvalidArgument', `${keys.name} ${JSON.stringify(name)} is not a valid PodPool name`);
+  if (!isValidObjectName(namespace, 'namespace'))
+    throw new PodpoolError('InvalidArgument', `${keys.namespace} ${JSON.stringify(namespace)} is not a valid namespace name`);
   return { namespace, name };
 }
 
@@ -36,7 +38,10 @@ export function poolRefFromScaledObject(ref: ScaledObjectRef | null | undefined)
   }
   const namespace = metadata[POOL_NAMESPACE_KEY] || ref?.namespace || '';
   if (namespace === '') {
-    throw new PodpoolError('InvalidArgument', `trigger metadata key ${POOL_NAMESPACE_KEY} is required when the ScaledObject's namespace is not sent`);
+    throw new PodpoolError(
+      'InvalidArgument',
+      `trigger metadata key ${POOL_NAMESPACE_KEY} is required when the ScaledObject's namespace is not sent`,
+    );
   }
   const keys = { namespace: `trigger metadata ${POOL_NAMESPACE_KEY}`, name: `trigger metadata ${POOL_NAME_KEY}` };
   return validated(namespace, name, keys);

@@ -73,7 +73,10 @@ export class ScalerService {
     if (pool !== undefined) return pool;
     // Before the first list, "absent" means "not known yet": KEDA should retry, not give up.
     if (!this.pools.hasSynced()) throw new PodpoolError('Unavailable', 'the PodPool cache has not synced yet; retry shortly');
-    throw new PodpoolError('NotFound', `PodPool ${ref.namespace}/${ref.name} not found (trigger metadata ${POOL_NAME_KEY}/${POOL_NAMESPACE_KEY})`);
+    throw new PodpoolError(
+      'NotFound',
+      `PodPool ${ref.namespace}/${ref.name} not found (trigger metadata ${POOL_NAME_KEY}/${POOL_NAMESPACE_KEY})`,
+    );
   }
 
   /** Cheap on purpose (KEDA asks on every poll and every HPA sync): an existence check, no engine call. */
@@ -95,7 +98,8 @@ export class ScalerService {
       desiredReplicas: recommendation.desiredReplicas,
       active: recommendation.desiredReplicas > 0,
       recommendation,
-      published: pool.status?.observedGeneration === pool.metadata.generation && pool.status?.desiredReplicas === recommendation.desiredReplicas,
+      published:
+        pool.status?.observedGeneration === pool.metadata.generation && pool.status?.desiredReplicas === recommendation.desiredReplicas,
     };
     this.answers.set(key, { pool, at: now, answer });
     this.sweep(now);

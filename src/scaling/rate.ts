@@ -74,7 +74,8 @@ export function rateAt(history: ReservationHistory, atMs: number): Rate {
   const slots = slotsBefore(history, atMs, LONG_WINDOW_SECONDS);
   const perMinuteSlots = Math.max(1, Math.round(SHORT_WINDOW_SECONDS / history.bucketSeconds));
   const short = totals(slots.slice(0, perMinuteSlots));
-  const shortLowerBound = short.seconds > 0 ? (Math.max(0, short.count - SHORT_WINDOW_SIGMAS * Math.sqrt(short.count)) / short.seconds) * 60 : 0;
+  const shortLowerBound =
+    short.seconds > 0 ? (Math.max(0, short.count - SHORT_WINDOW_SIGMAS * Math.sqrt(short.count)) / short.seconds) * 60 : 0;
   const velocity = Math.max(shortLowerBound, perMinute(slots));
 
   // Per-minute rates, newest first, at x = minutes before atMs (group midpoints).

@@ -109,7 +109,8 @@ function recommendAt(spec: PodPoolSpec, observations: Observations, atMs: number
 
   let spikeTrigger: Instant['spikeTrigger'];
   if (spec.scaleUpVelocityThreshold !== undefined && velocity >= spec.scaleUpVelocityThreshold) spikeTrigger = 'velocity';
-  else if (spec.scaleUpAccelerationThreshold !== undefined && acceleration >= spec.scaleUpAccelerationThreshold) spikeTrigger = 'acceleration';
+  else if (spec.scaleUpAccelerationThreshold !== undefined && acceleration >= spec.scaleUpAccelerationThreshold)
+    spikeTrigger = 'acceleration';
   const mode: Mode = spikeTrigger === undefined ? 'normal' : 'spike';
   const horizonMinutes = mode === 'spike' ? SPIKE_HORIZON_FACTOR * leadMinutes : leadMinutes;
 

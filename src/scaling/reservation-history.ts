@@ -99,6 +99,7 @@ export function completedCounts(history: ReservationHistory, atMs: number, bucke
   const lastEnd = Math.floor(atMs / bucketMs) * bucketMs;
   const newest = history.counts.length - 1 - Math.round((history.endMs - lastEnd) / bucketMs);
   const counts: number[] = [];
-  for (let index = Math.max(0, newest - buckets + 1); index <= newest && index < history.counts.length; index += 1) counts.push(history.counts[index] ?? 0);
+  for (let index = Math.max(0, newest - buckets + 1); index <= newest && index < history.counts.length; index += 1)
+    counts.push(history.counts[index] ?? 0);
   return counts;
 }

@@ -53,7 +53,11 @@ export function windowTarget(spec: PodPoolSpec, nowMs: number, leadMs: number): 
     windows.forEach((window, index) => {
       if (!windowCovers(window, at)) return;
       const preScaled = position > 0;
-      if (best === undefined || window.targetPoolSize > best.target || (window.targetPoolSize === best.target && best.preScaled && !preScaled)) {
+      if (
+        best === undefined ||
+        window.targetPoolSize > best.target ||
+        (window.targetPoolSize === best.target && best.preScaled && !preScaled)
+      ) {
         best = { target: window.targetPoolSize, window, index, preScaled };
       }
     });

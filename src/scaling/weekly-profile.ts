@@ -37,7 +37,13 @@ export function slotStartContaining(epochMs: number): number {
 }
 
 export function emptyProfile(nowMs: number, timeZone: string): DemandProfile {
-  return { timeZone, sinceMs: slotStartContaining(nowMs), slotStartMs: slotStartContaining(nowMs), slotCount: 0, rates: new Array<number>(PROFILE_SLOTS).fill(0) };
+  return {
+    timeZone,
+    sinceMs: slotStartContaining(nowMs),
+    slotStartMs: slotStartContaining(nowMs),
+    slotCount: 0,
+    rates: new Array<number>(PROFILE_SLOTS).fill(0),
+  };
 }
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
@@ -98,7 +104,12 @@ export interface ProfileForecast {
  * within minutes instead of weeks; a quiet night before the usual ramp leaves it at full weight,
  * since the profile expected little then too.
  */
-export function profileRateAhead(profile: DemandProfile | undefined, history: ReservationHistory, atMs: number, horizonMs: number): ProfileForecast | undefined {
+export function profileRateAhead(
+  profile: DemandProfile | undefined,
+  history: ReservationHistory,
+  atMs: number,
+  horizonMs: number,
+): ProfileForecast | undefined {
   if (profile === undefined || !known(profile, atMs)) return undefined;
   let rate = 0;
   for (let start = slotStartContaining(atMs); start < atMs + horizonMs; start += SLOT_MS) {

@@ -82,14 +82,24 @@ export function renderChart(input: ChartInput): string {
 
   // The time axis first, so its dashed grid lines sit behind the data rather than across it.
   const axisTop = height - AXIS_HEIGHT;
-  const format = new Intl.DateTimeFormat('en-GB', { timeZone: input.timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone: input.timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   const step = tickMinutes(minutes);
   for (let minute = 0; minute <= minutes; minute += step) {
     const tickX = minuteX(minute);
     // A label centred on the right edge ("Tue 01:00", ~50 px) would run past the 24 px margin.
     const anchor = tickX > WIDTH - RIGHT - 30 ? 'end' : 'middle';
-    parts.push(`<line x1="${n(tickX)}" x2="${n(tickX)}" y1="${TITLE_HEIGHT}" y2="${axisTop}" stroke="${COLORS.grid}" stroke-dasharray="2,3"/>`);
-    parts.push(`<text x="${n(tickX)}" y="${axisTop + 16}" font-size="10" text-anchor="${anchor}">${escapeXml(format.format(input.startMs + minute * 60_000))}</text>`);
+    parts.push(
+      `<line x1="${n(tickX)}" x2="${n(tickX)}" y1="${TITLE_HEIGHT}" y2="${axisTop}" stroke="${COLORS.grid}" stroke-dasharray="2,3"/>`,
+    );
+    parts.push(
+      `<text x="${n(tickX)}" y="${axisTop + 16}" font-size="10" text-anchor="${anchor}">${escapeXml(format.format(input.startMs + minute * 60_000))}</text>`,
+    );
   }
 
   parts.push(`<text x="${LEFT}" y="22" font-size="16" font-weight="bold">${escapeXml(input.title ?? 'podpool simulate')}</text>`);
@@ -103,8 +113,12 @@ export function renderChart(input: ChartInput): string {
     const y = (v: number): number => top + panelHeight - (v / maximum) * panelHeight;
     parts.push(`<rect x="${LEFT}" y="${top}" width="${PLOT_WIDTH}" height="${panelHeight}" fill="none" stroke="${COLORS.grid}"/>`);
     for (const fraction of [0.5, 1]) {
-      parts.push(`<line x1="${LEFT}" x2="${LEFT + PLOT_WIDTH}" y1="${n(y(maximum * fraction))}" y2="${n(y(maximum * fraction))}" stroke="${COLORS.grid}"/>`);
-      parts.push(`<text x="${LEFT - 6}" y="${n(y(maximum * fraction) + 4)}" font-size="10" text-anchor="end">${n(maximum * fraction)}</text>`);
+      parts.push(
+        `<line x1="${LEFT}" x2="${LEFT + PLOT_WIDTH}" y1="${n(y(maximum * fraction))}" y2="${n(y(maximum * fraction))}" stroke="${COLORS.grid}"/>`,
+      );
+      parts.push(
+        `<text x="${LEFT - 6}" y="${n(y(maximum * fraction) + 4)}" font-size="10" text-anchor="end">${n(maximum * fraction)}</text>`,
+      );
     }
     parts.push(`<text x="${LEFT - 6}" y="${top + panelHeight + 4}" font-size="10" text-anchor="end">0</text>`);
     parts.push(`<text x="${LEFT + 4}" y="${top - 6}" font-size="12" font-weight="bold">${escapeXml(label)}</text>`);
@@ -114,7 +128,15 @@ export function renderChart(input: ChartInput): string {
   const demand = columns(input.demandPerMinute, perColumn, 'mean');
   const demandTop = TITLE_HEIGHT;
   const demandY = panel(demandTop, DEMAND_HEIGHT, niceMaximum(Math.max(0, ...demand)), 'demand: reservations per minute');
-  parts.push(area(demand, demand.map(() => 0), x, demandY, COLORS.demand));
+  parts.push(
+    area(
+      demand,
+      demand.map(() => 0),
+      x,
+      demandY,
+      COLORS.demand,
+    ),
+  );
 
   const stacks = input.policies.map(({ timeline }) => {
     const ready = columns(timeline.readyPods, perColumn, 'mean');
@@ -130,7 +152,15 @@ export function renderChart(input: ChartInput): string {
     const label = `${report.policy}: ${report.cold} cold of ${report.reservations} (${formatPercent(report.coldRate)}), ${report.unreservedPodMinutes} idle pod-min${cost}`;
     const y = panel(top, PANEL_HEIGHT, podMaximum, label);
     parts.push(area(stack.total, stack.ready, x, y, COLORS.warming));
-    parts.push(area(stack.ready, stack.ready.map(() => 0), x, y, COLORS.ready));
+    parts.push(
+      area(
+        stack.ready,
+        stack.ready.map(() => 0),
+        x,
+        y,
+        COLORS.ready,
+      ),
+    );
     const ticks = stack.cold.flatMap((count, column) =>
       count > 0 ? [`M${n(x(column))} ${top + PANEL_HEIGHT + 2}v${Math.min(12, 3 + count)}`] : [],
     );

@@ -29,7 +29,8 @@ export function parseDistribution(text: string, what: string): Distribution {
   let distribution: Distribution;
   if (/^lognormal:/i.test(trimmed)) {
     const parts = trimmed.slice('lognormal:'.length).split(',');
-    if (parts.length !== 2) throw new PodpoolError('InvalidArgument', `${what}: write a lognormal as lognormal:MEDIAN,P95 (e.g. lognormal:20m,1h)`);
+    if (parts.length !== 2)
+      throw new PodpoolError('InvalidArgument', `${what}: write a lognormal as lognormal:MEDIAN,P95 (e.g. lognormal:20m,1h)`);
     distribution = { kind: 'lognormal', medianSeconds: parseSeconds(parts[0] ?? '', what), p95Seconds: parseSeconds(parts[1] ?? '', what) };
     if (distribution.p95Seconds <= distribution.medianSeconds) {
       throw new PodpoolError('InvalidArgument', `${what}: a lognormal's p95 must be greater than its median`);
@@ -38,7 +39,8 @@ export function parseDistribution(text: string, what: string): Distribution {
     const [low = '', high = '', ...rest] = trimmed.split('-');
     if (rest.length > 0) throw new PodpoolError('InvalidArgument', `${what}: write a uniform range as MIN-MAX (e.g. 60-120)`);
     distribution = { kind: 'uniform', minSeconds: parseSeconds(low, what), maxSeconds: parseSeconds(high, what) };
-    if (distribution.maxSeconds < distribution.minSeconds) throw new PodpoolError('InvalidArgument', `${what}: the range ${trimmed} runs backwards`);
+    if (distribution.maxSeconds < distribution.minSeconds)
+      throw new PodpoolError('InvalidArgument', `${what}: the range ${trimmed} runs backwards`);
   } else {
     distribution = { kind: 'fixed', seconds: parseSeconds(trimmed, what) };
   }

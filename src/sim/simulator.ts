@@ -98,7 +98,7 @@ export function simulate(policy: Policy, scenario: Scenario): Outcome {
     if (toMs <= nowMs) return;
     const warm = warming.size + ready.size;
     unreservedPodMs += warm * (toMs - nowMs);
-    for (let t = Math.max(nowMs, startMs); t < toMs && t < endMs; ) {
+    for (let t = Math.max(nowMs, startMs); t < toMs && t < endMs;) {
       const minute = Math.floor((t - startMs) / MINUTE_MS);
       const until = Math.min(toMs, startMs + (minute + 1) * MINUTE_MS);
       timeline.readyPods[minute] = (timeline.readyPods[minute] ?? 0) + ready.size * (until - t);

@@ -41,7 +41,11 @@ export function sweepPolicy(
   for (const point of points) {
     if (point.unreservedPodMinutes <= podpool.unreservedPodMinutes) {
       const best = result.bestAtPodpoolCost;
-      if (best === undefined || point.coldRate < best.coldRate || (point.coldRate === best.coldRate && point.unreservedPodMinutes < best.unreservedPodMinutes)) {
+      if (
+        best === undefined ||
+        point.coldRate < best.coldRate ||
+        (point.coldRate === best.coldRate && point.unreservedPodMinutes < best.unreservedPodMinutes)
+      ) {
         result.bestAtPodpoolCost = point;
       }
     }
@@ -61,7 +65,10 @@ export function describeSweep(result: SweepResult, podpool: PolicyReport): strin
       ? `no ${result.knobName} value tried costs as little as podpool (${podpool.unreservedPodMinutes} idle pod-min)`
       : `for at most podpool's cost its best cold rate is ${formatPercent(best.coldRate)} (${result.knobName} ${best.knob}, ${best.unreservedPodMinutes} idle pod-min)`;
   const cheapest = result.cheapestAtPodpoolColdRate;
-  const ratio = cheapest === undefined || podpool.unreservedPodMinutes === 0 ? '' : `, ${(cheapest.unreservedPodMinutes / podpool.unreservedPodMinutes).toFixed(2)}x podpool`;
+  const ratio =
+    cheapest === undefined || podpool.unreservedPodMinutes === 0
+      ? ''
+      : `, ${(cheapest.unreservedPodMinutes / podpool.unreservedPodMinutes).toFixed(2)}x podpool`;
   const atColdRate =
     cheapest === undefined
       ? `no ${result.knobName} value tried reaches podpool's cold rate of ${formatPercent(podpool.coldRate)}`
@@ -71,6 +78,8 @@ export function describeSweep(result: SweepResult, podpool: PolicyReport): strin
 
 /** podpool's own curve: its cold rate and cost at each availability target. */
 export function describeCurve(result: SweepResult): string {
-  const points = result.points.map((point) => `${result.knobName} ${point.knob}: ${formatPercent(point.coldRate)} cold, ${point.unreservedPodMinutes} idle pod-min`);
+  const points = result.points.map(
+    (point) => `${result.knobName} ${point.knob}: ${formatPercent(point.coldRate)} cold, ${point.unreservedPodMinutes} idle pod-min`,
+  );
   return `${result.policy}: ${points.join('; ')}.`;
 }

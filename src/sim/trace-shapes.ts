@@ -10,7 +10,15 @@ import { createRandom, poisson, streamSeed, type Random } from './random.js';
 export const TRACE_SHAPES = ['diurnal', 'spike', 'ramp', 'flat', 'flash', 'bursts', 'double-peak'] as const;
 export type TraceShape = (typeof TRACE_SHAPES)[number];
 
-export const DEFAULT_PEAK_PER_MINUTE: Record<TraceShape, number> = { diurnal: 6, spike: 30, ramp: 12, flat: 3, flash: 40, bursts: 1, 'double-peak': 8 };
+export const DEFAULT_PEAK_PER_MINUTE: Record<TraceShape, number> = {
+  diurnal: 6,
+  spike: 30,
+  ramp: 12,
+  flat: 3,
+  flash: 40,
+  bursts: 1,
+  'double-peak': 8,
+};
 
 const MINUTES_PER_DAY = 24 * 60;
 const NIGHT_RATE = 0.2;
@@ -118,7 +126,10 @@ export function shapeRates(options: TraceShapeOptions, random: Random): number[]
     case 'spike':
       return spikeRates(days, peak, random);
     case 'ramp':
-      return Array.from({ length: minutes }, (_, minute) => RAMP_START_RATE + ((peak - RAMP_START_RATE) * minute) / Math.max(1, minutes - 1));
+      return Array.from(
+        { length: minutes },
+        (_, minute) => RAMP_START_RATE + ((peak - RAMP_START_RATE) * minute) / Math.max(1, minutes - 1),
+      );
     case 'flat':
       return new Array<number>(minutes).fill(peak);
     case 'flash':

@@ -37,10 +37,16 @@ export function renderTradeoffChart(curves: readonly SweepResult[], title: strin
   }
   for (let i = 0; i <= 5; i += 1) {
     const cost = (maxCost * i) / 5;
-    parts.push(`<text x="${x(cost)}" y="${TOP + plotHeight + 18}" font-size="11" text-anchor="middle" fill="#222222">${Math.round(cost)}</text>`);
+    parts.push(
+      `<text x="${x(cost)}" y="${TOP + plotHeight + 18}" font-size="11" text-anchor="middle" fill="#222222">${Math.round(cost)}</text>`,
+    );
   }
-  parts.push(`<text x="${LEFT + plotWidth / 2}" y="${HEIGHT - 16}" font-size="12" text-anchor="middle" fill="#222222">idle pod-minutes (warming + ready, unreserved)</text>`);
-  parts.push(`<text x="18" y="${TOP + plotHeight / 2}" font-size="12" text-anchor="middle" fill="#222222" transform="rotate(-90 18 ${TOP + plotHeight / 2})">cold reservations (log)</text>`);
+  parts.push(
+    `<text x="${LEFT + plotWidth / 2}" y="${HEIGHT - 16}" font-size="12" text-anchor="middle" fill="#222222">idle pod-minutes (warming + ready, unreserved)</text>`,
+  );
+  parts.push(
+    `<text x="18" y="${TOP + plotHeight / 2}" font-size="12" text-anchor="middle" fill="#222222" transform="rotate(-90 18 ${TOP + plotHeight / 2})">cold reservations (log)</text>`,
+  );
   parts.push(`<rect x="${LEFT}" y="${TOP}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#222222"/>`);
   curves.forEach((curve, index) => {
     const color = PALETTE[index % PALETTE.length] as string;
@@ -53,8 +59,12 @@ export function renderTradeoffChart(curves: readonly SweepResult[], title: strin
       );
     }
     const legendY = TOP + 16 + index * 20;
-    parts.push(`<line x1="${WIDTH - RIGHT + 16}" x2="${WIDTH - RIGHT + 40}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${color}" stroke-width="3"/>`);
-    parts.push(`<text x="${WIDTH - RIGHT + 46}" y="${legendY}" font-size="12" fill="#222222">${escape(`${curve.policy} (${curve.knobName})`)}</text>`);
+    parts.push(
+      `<line x1="${WIDTH - RIGHT + 16}" x2="${WIDTH - RIGHT + 40}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${color}" stroke-width="3"/>`,
+    );
+    parts.push(
+      `<text x="${WIDTH - RIGHT + 46}" y="${legendY}" font-size="12" fill="#222222">${escape(`${curve.policy} (${curve.knobName})`)}</text>`,
+    );
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

@@ -16,10 +16,15 @@ export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 
 export async function readCertificateDirectory(directory: string): Promise<PemPair> {
   try {
-    const [certPem, keyPem] = await Promise.all([readFile(join(directory, CERTIFICATE_FILE), 'utf8'), readFile(join(directory, KEY_FILE), 'utf8')]);
+    const [certPem, keyPem] = await Promise.all([
+      readFile(join(directory, CERTIFICATE_FILE), 'utf8'),
+      readFile(join(directory, KEY_FILE), 'utf8'),
+    ]);
     return { certPem, keyPem };
   } catch (error) {
-    throw new PodpoolError('Unavailable', `cannot read ${CERTIFICATE_FILE} and ${KEY_FILE} from ${directory}: ${errorMessage(error)}`, { cause: error });
+    throw new PodpoolError('Unavailable', `cannot read ${CERTIFICATE_FILE} and ${KEY_FILE} from ${directory}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -59,7 +64,9 @@ export class CertificateDirectory {
   start(): void {
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => {
-      this.reload().catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'certificate files not reloaded; keeping the current certificate'));
+      this.reload().catch((error: unknown) =>
+        this.log.warn({ err: errorMessage(error) }, 'certificate files not reloaded; keeping the current certificate'),
+      );
     }, this.options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
     this.timer.unref();
   }

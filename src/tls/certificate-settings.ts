@@ -34,10 +34,12 @@ export function parseDuration(text: string, flag: string): number {
 }
 
 export function certificateTiming(flags: CertificateFlags): CertificateTiming {
-  const read = (text: string | undefined, flag: string, fallback: number): number => (text === undefined ? fallback : parseDuration(text, flag));
+  const read = (text: string | undefined, flag: string, fallback: number): number =>
+    text === undefined ? fallback : parseDuration(text, flag);
   const servingLifetimeMs = read(flags.certValidity, '--cert-validity', CERTIFICATE_DEFAULTS.servingLifetimeMs);
   const authorityLifetimeMs = read(flags.caValidity, '--ca-validity', CERTIFICATE_DEFAULTS.authorityLifetimeMs);
-  if (servingLifetimeMs < MIN_VALIDITY_MS) throw new PodpoolError('InvalidArgument', `--cert-validity must be at least ${MIN_VALIDITY_MS / 1000}s`);
+  if (servingLifetimeMs < MIN_VALIDITY_MS)
+    throw new PodpoolError('InvalidArgument', `--cert-validity must be at least ${MIN_VALIDITY_MS / 1000}s`);
   if (authorityLifetimeMs < servingLifetimeMs) throw new PodpoolError('InvalidArgument', '--ca-validity must be at least --cert-validity');
   const longestIntervalMs = (servingLifetimeMs * CERTIFICATE_DEFAULTS.renewWhenRemaining) / CHECKS_PER_RENEWAL_WINDOW;
   const checkIntervalMs = read(flags.checkInterval, '--cert-check-interval', Math.min(DEFAULT_CHECK_INTERVAL_MS, longestIntervalMs));

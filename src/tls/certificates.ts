@@ -126,7 +126,10 @@ export async function signCertificate(request: SigningRequest): Promise<PemPair>
       { name: 'subjectKeyIdentifier' },
     ]);
   } else {
-    const altNames = [...(leaf.dnsNames ?? []).map((value) => ({ type: 2, value })), ...(leaf.ipAddresses ?? []).map((ip) => ({ type: 7, ip }))];
+    const altNames = [
+      ...(leaf.dnsNames ?? []).map((value) => ({ type: 2, value })),
+      ...(leaf.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
+    ];
     cert.setExtensions([
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -148,10 +151,19 @@ function checkIdentity(identity: ServingIdentity): void {
 }
 
 export function createCertificateAuthority(now: Date, options: CertificateOptions = {}): Promise<PemPair> {
-  return signCertificate({ commonName: AUTHORITY_COMMON_NAME, now, lifetimeMs: options.authorityLifetimeMs ?? CERTIFICATE_DEFAULTS.authorityLifetimeMs });
+  return signCertificate({
+    commonName: AUTHORITY_COMMON_NAME,
+    now,
+    lifetimeMs: options.authorityLifetimeMs ?? CERTIFICATE_DEFAULTS.authorityLifetimeMs,
+  });
 }
 
-export function issueServingCertificate(authority: PemPair, identity: ServingIdentity, now: Date, options: CertificateOptions = {}): Promise<PemPair> {
+export function issueServingCertificate(
+  authority: PemPair,
+  identity: ServingIdentity,
+  now: Date,
+  options: CertificateOptions = {},
+): Promise<PemPair> {
   checkIdentity(identity);
   return signCertificate({
     commonName: identity.dnsNames[0] ?? 'podpool-webhook',
@@ -180,15 +192,26 @@ function stillValid(pem: string, now: Date): boolean {
  * the trust bundle until it expires: replicas that have not yet loaded the new serving
  * certificate keep being trusted while the new CA reaches every API server.
  */
-export async function newCertificateBundle(identity: ServingIdentity, now: Date, options: CertificateOptions = {}, previous?: CertificateBundle): Promise<CertificateBundle> {
+export async function newCertificateBundle(
+  identity: ServingIdentity,
+  now: Date,
+  options: CertificateOptions = {},
+  previous?: CertificateBundle,
+): Promise<CertificateBundle> {
   const authority = await createCertificateAuthority(now, options);
   const serving = await issueServingCertificate(authority, identity, now, options);
-  const previousAuthorities = previous === undefined ? [] : splitPemCertificates(previous.trustBundlePem).filter((pem) => stillValid(pem, now));
+  const previousAuthorities =
+    previous === undefined ? [] : splitPemCertificates(previous.trustBundlePem).filter((pem) => stillValid(pem, now));
   return { authority, serving, trustBundlePem: [authority.certPem, ...previousAuthorities].join('') };
 }
 
 /** A new serving certificate from the same CA: the caBundle does not change, so nothing needs re-trusting. */
-export async function renewServingCertificate(bundle: CertificateBundle, identity: ServingIdentity, now: Date, options: CertificateOptions = {}): Promise<CertificateBundle> {
+export async function renewServingCertificate(
+  bundle: CertificateBundle,
+  identity: ServingIdentity,
+  now: Date,
+  options: CertificateOptions = {},
+): Promise<CertificateBundle> {
   const trusted = splitPemCertificates(bundle.trustBundlePem).filter((pem) => stillValid(pem, now));
   return { ...bundle, serving: await issueServingCertificate(bundle.authority, identity, now, options), trustBundlePem: trusted.join('') };
 }
@@ -230,14 +253,18 @@ export function renewalDecision(bundle: CertificateBundle | undefined, identity:
     authority = new X509Certificate(bundle.authority.certPem);
     serving = new X509Certificate(bundle.serving.certPem);
     if (!keyMatches(authority, bundle.authority.keyPem)) return { renew: 'authority', reason: 'CA key does not match the CA certificate' };
-    if (!keyMatches(serving, bundle.serving.keyPem)) return { renew: 'serving', reason: 'serving key does not match the serving certificate' };
+    if (!keyMatches(serving, bundle.serving.keyPem))
+      return { renew: 'serving', reason: 'serving key does not match the serving certificate' };
   } catch (error) {
     return { renew: 'authority', reason: `stored certificates are unreadable: ${error instanceof Error ? error.message : String(error)}` };
   }
   if (!authority.ca) return { renew: 'authority', reason: 'the CA certificate is not a CA' };
   const authorityShare = remainingShare(authority, now);
   if (authorityShare < CERTIFICATE_DEFAULTS.renewWhenRemaining) {
-    return { renew: 'authority', reason: `CA expires ${authority.validToDate.toISOString()} (${Math.max(0, Math.round(authorityShare * 100))}% of its lifetime left)` };
+    return {
+      renew: 'authority',
+      reason: `CA expires ${authority.validToDate.toISOString()} (${Math.max(0, Math.round(authorityShare * 100))}% of its lifetime left)`,
+    };
   }
   if (!trustedFingerprints(bundle.trustBundlePem).has(authority.fingerprint256)) {
     return { renew: 'authority', reason: 'the trust bundle does not hold the current CA' };
@@ -249,13 +276,22 @@ export function renewalDecision(bundle: CertificateBundle | undefined, identity:
   if (missing !== undefined) return { renew: 'serving', reason: `the serving certificate does not cover ${missing}` };
   const servingShare = remainingShare(serving, now);
   if (servingShare < CERTIFICATE_DEFAULTS.renewWhenRemaining) {
-    return { renew: 'serving', reason: `serving certificate expires ${serving.validToDate.toISOString()} (${Math.max(0, Math.round(servingShare * 100))}% of its lifetime left)` };
+    return {
+      renew: 'serving',
+      reason: `serving certificate expires ${serving.validToDate.toISOString()} (${Math.max(0, Math.round(servingShare * 100))}% of its lifetime left)`,
+    };
   }
   return { renew: 'none', reason: `valid until ${serving.validToDate.toISOString()}` };
 }
 
 /** Applies a renewal decision: the same bundle, a new serving certificate, or a new CA and certificate. */
-export async function renewCertificateBundle(bundle: CertificateBundle | undefined, decision: RenewalDecision, identity: ServingIdentity, now: Date, options: CertificateOptions = {}): Promise<CertificateBundle> {
+export async function renewCertificateBundle(
+  bundle: CertificateBundle | undefined,
+  decision: RenewalDecision,
+  identity: ServingIdentity,
+  now: Date,
+  options: CertificateOptions = {},
+): Promise<CertificateBundle> {
   if (decision.renew === 'none' && bundle !== undefined) return bundle;
   if (decision.renew === 'serving' && bundle !== undefined) return renewServingCertificate(bundle, identity, now, options);
   return newCertificateBundle(identity, now, options, bundle);

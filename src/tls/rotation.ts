@@ -41,7 +41,10 @@ export class SecretCertificateRotation {
   private readonly log: Logger;
 
   constructor(private readonly options: CertificateRotationOptions) {
-    this.log = (options.log ?? processLogger).child({ component: 'webhook-certificates', secret: `${options.secret.namespace}/${options.secret.name}` });
+    this.log = (options.log ?? processLogger).child({
+      component: 'webhook-certificates',
+      secret: `${options.secret.namespace}/${options.secret.name}`,
+    });
   }
 
   /** One check; throws on API errors (call it once before listening, so a replica never serves without a certificate). */
@@ -82,7 +85,8 @@ export class SecretCertificateRotation {
     const configuration = this.options.webhookConfigurationName;
     if (configuration === undefined) return true;
     try {
-      if ((await patchCaBundle(this.options.admission, configuration, bundle.trustBundlePem, now)) === 'patched') this.log.info({ configuration }, 'patched caBundle');
+      if ((await patchCaBundle(this.options.admission, configuration, bundle.trustBundlePem, now)) === 'patched')
+        this.log.info({ configuration }, 'patched caBundle');
       return true;
     } catch (error) {
       // The configuration may not exist yet (installed after the operator starts), or another replica patched it concurrently.
@@ -93,7 +97,9 @@ export class SecretCertificateRotation {
   }
 
   private checkInBackground(): void {
-    this.check().catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'certificate check failed; keeping the current certificate'));
+    this.check().catch((error: unknown) =>
+      this.log.warn({ err: errorMessage(error) }, 'certificate check failed; keeping the current certificate'),
+    );
   }
 
   private scheduleRetry(): void {

@@ -4,7 +4,12 @@
  * MutatingWebhookConfiguration (so the API server trusts that CA). Conflicts between replicas
  * are settled the agent-sandbox way: the write that loses re-reads and takes the winner's result.
  */
-import { type AdmissionregistrationV1Api, type CoreV1Api, type V1MutatingWebhookConfiguration, type V1Secret } from '@kubernetes/client-node';
+import {
+  type AdmissionregistrationV1Api,
+  type CoreV1Api,
+  type V1MutatingWebhookConfiguration,
+  type V1Secret,
+} from '@kubernetes/client-node';
 import { PodpoolError } from '../errors.js';
 import { apiStatus } from '../kube/api-status.js';
 import {
@@ -42,7 +47,8 @@ export function isApiStatus(error: unknown, code: number): boolean {
 }
 
 const toBase64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
-const fromBase64 = (data: string | undefined): string | undefined => (data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8'));
+const fromBase64 = (data: string | undefined): string | undefined =>
+  data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
 
 /**
  * The Secret holding `bundle`. Replacing an `existing` Secret changes only its data: its type
@@ -158,7 +164,8 @@ export async function patchCaBundle(
   try {
     configuration = await admission.readMutatingWebhookConfiguration({ name: configurationName });
   } catch (error) {
-    if (isApiStatus(error, 404)) throw new PodpoolError('NotFound', `MutatingWebhookConfiguration ${configurationName} does not exist`, { cause: error });
+    if (isApiStatus(error, 404))
+      throw new PodpoolError('NotFound', `MutatingWebhookConfiguration ${configurationName} does not exist`, { cause: error });
     throw error;
   }
   const operations: object[] = [];

@@ -20,7 +20,9 @@ function readCertificate(pem: string): X509Certificate | undefined {
 export function signedBy(certPem: string, authorityPem: string): boolean {
   const certificate = readCertificate(certPem);
   const authority = readCertificate(authorityPem);
-  return certificate !== undefined && authority !== undefined && certificate.checkIssued(authority) && certificate.verify(authority.publicKey);
+  return (
+    certificate !== undefined && authority !== undefined && certificate.checkIssued(authority) && certificate.verify(authority.publicKey)
+  );
 }
 
 /** Whether a CA in `bundlePem` signed `certPem`. */

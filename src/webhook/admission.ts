@@ -60,7 +60,9 @@ function poolNameOf(pod: AdmittedPod): PoolName {
   const named = [...new Set([...(labelled === undefined ? [] : [labelled]), ...owners])];
   if (named.length === 0) return undefined;
   if (named.length > 1) {
-    return { conflict: `the pod names several pools (label ${POOL_LABEL}=${excerpt(labelled ?? '<unset>')}, PodPool owners ${excerpt(owners.join(', ') || '<none>')})` };
+    return {
+      conflict: `the pod names several pools (label ${POOL_LABEL}=${excerpt(labelled ?? '<unset>')}, PodPool owners ${excerpt(owners.join(', ') || '<none>')})`,
+    };
   }
   return { name: named[0]! };
 }
@@ -74,7 +76,10 @@ function podDescription(request: AdmissionRequest): string {
 export function decideAdmission(request: AdmissionRequest, pools: PodPoolReader): AdmissionDecision {
   const pod = request.pod;
   if (pod === undefined || request.subResource !== undefined) {
-    return { outcome: 'allowed', reason: `not a pod creation (${request.operation} ${request.kind.kind}${request.subResource ? `/${request.subResource}` : ''})` };
+    return {
+      outcome: 'allowed',
+      reason: `not a pod creation (${request.operation} ${request.kind.kind}${request.subResource ? `/${request.subResource}` : ''})`,
+    };
   }
   const poolName = poolNameOf(pod);
   if (poolName === undefined) return { outcome: 'allowed', reason: 'the pod names no pool' };
@@ -103,7 +108,9 @@ export function decideAdmission(request: AdmissionRequest, pools: PodPoolReader)
       outcome: 'allowed',
       poolKey: key,
       reason: 'the PodPool cache has not synced yet',
-      warnings: [`podpool webhook: PodPool ${key} not checked and labels not stamped (cache still syncing); the podpool controller will label the pod`],
+      warnings: [
+        `podpool webhook: PodPool ${key} not checked and labels not stamped (cache still syncing); the podpool controller will label the pod`,
+      ],
     };
   }
   const found = pools.getPool(namespace, poolName.name);
@@ -121,7 +128,13 @@ export function decideAdmission(request: AdmissionRequest, pools: PodPoolReader)
       ? [`podpool webhook: ${STATE_LABEL}=${excerpt(claimedState)} replaced by ${INITIAL_STATE}; a new pod is not ready yet`]
       : undefined;
   if (patch.length === 0) return { outcome: 'allowed', poolKey: key, reason: 'labels already stamped' };
-  return { outcome: 'patched', poolKey: key, reason: `stamped ${patch.length} label operation(s)`, patch, ...(warnings ? { warnings } : {}) };
+  return {
+    outcome: 'patched',
+    poolKey: key,
+    reason: `stamped ${patch.length} label operation(s)`,
+    patch,
+    ...(warnings ? { warnings } : {}),
+  };
 }
 
 /** The response for `decision`, echoing the request uid as the API server requires. */

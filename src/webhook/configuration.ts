@@ -45,7 +45,10 @@ export interface WebhookConfigurationOptions {
   operatorPodName?: string;
 }
 
-function clientConfig(target: WebhookTarget, trustBundlePem: string | undefined): NonNullable<V1MutatingWebhookConfiguration['webhooks']>[number]['clientConfig'] {
+function clientConfig(
+  target: WebhookTarget,
+  trustBundlePem: string | undefined,
+): NonNullable<V1MutatingWebhookConfiguration['webhooks']>[number]['clientConfig'] {
   const caBundle = trustBundlePem ? { caBundle: Buffer.from(trustBundlePem, 'utf8').toString('base64') } : {};
   if ('url' in target) return { url: new URL(MUTATE_POD_PATH, target.url).toString(), ...caBundle };
   const { name, namespace, port } = target.service;
@@ -68,7 +71,11 @@ export function webhookConfiguration(options: WebhookConfigurationOptions): V1Mu
         // references, so the choice is a CEL condition; the objectSelector only keeps the
         // operator's own pods out, wherever they run.
         matchConditions: [{ name: 'names-a-pool', expression: NAMES_A_POOL_EXPRESSION }],
-        objectSelector: { matchExpressions: [{ key: OPERATOR_POD_LABEL.key, operator: 'NotIn', values: [options.operatorPodName ?? OPERATOR_POD_LABEL.value] }] },
+        objectSelector: {
+          matchExpressions: [
+            { key: OPERATOR_POD_LABEL.key, operator: 'NotIn', values: [options.operatorPodName ?? OPERATOR_POD_LABEL.value] },
+          ],
+        },
         namespaceSelector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: excludedNamespaces }] },
         // Ignore: when no replica answers (rollout, certificate trouble, network policy), pool pods
         // are still created, just unstamped; the controller relabels them and raises Degraded
@@ -93,7 +100,10 @@ const MAX_APPLY_ATTEMPTS = 3;
  * on conflict). For url-registered webhooks in tests and for operators that own their config;
  * a Helm-installed configuration only needs patchCaBundle.
  */
-export async function applyWebhookConfiguration(admission: AdmissionregistrationV1Api, configuration: V1MutatingWebhookConfiguration): Promise<void> {
+export async function applyWebhookConfiguration(
+  admission: AdmissionregistrationV1Api,
+  configuration: V1MutatingWebhookConfiguration,
+): Promise<void> {
   const name = configuration.metadata?.name;
   if (!name) throw new PodpoolError('InvalidArgument', 'the MutatingWebhookConfiguration needs metadata.name');
   for (let attempt = 1; attempt <= MAX_APPLY_ATTEMPTS; attempt += 1) {

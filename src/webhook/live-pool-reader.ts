@@ -2,7 +2,13 @@
  * One PodPool read straight from the API server, bounded by a short timeout: the webhook's
  * second opinion before it denies a pod for naming a pool its cache does not hold.
  */
-import { CustomObjectsApi, Observable, type ConfigurationOptions, type KubeConfig, type ObservableMiddleware } from '@kubernetes/client-node';
+import {
+  CustomObjectsApi,
+  Observable,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type ObservableMiddleware,
+} from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, PLURAL } from '../api/labels.js';
 import type { PodPool } from '../api/schema.js';
 import { apiStatus } from '../kube/api-status.js';
@@ -40,7 +46,10 @@ export class KubeLivePoolReader implements LivePoolReader {
 
   async readPool(namespace: string, name: string): Promise<PodPool | undefined> {
     try {
-      return (await this.api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL, namespace, name }, withTimeout(this.timeoutMs))) as PodPool;
+      return (await this.api.getNamespacedCustomObject(
+        { group: API_GROUP, version: API_VERSION, plural: PLURAL, namespace, name },
+        withTimeout(this.timeoutMs),
+      )) as PodPool;
     } catch (error) {
       if (apiStatus(error) === 404) return undefined;
       throw error;

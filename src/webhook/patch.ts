@@ -7,9 +7,7 @@ import { POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL, type PodState } from '../
 import type { PodPool } from '../api/schema.js';
 import { templateHash } from '../pool/template-hash.js';
 
-export type JsonPatchOperation =
-  | { op: 'add'; path: string; value: unknown }
-  | { op: 'replace'; path: string; value: unknown };
+export type JsonPatchOperation = { op: 'add'; path: string; value: unknown } | { op: 'replace'; path: string; value: unknown };
 
 /** The parts of an admitted pod the patch reads. */
 export interface PodLabelsView {

@@ -20,7 +20,11 @@ function onlyPool(pool: PodPool): PodPoolReader {
   };
 }
 
-export async function confirmAdmission(request: AdmissionRequest, pools: PodPoolReader, live: LivePoolReader | undefined): Promise<AdmissionDecision> {
+export async function confirmAdmission(
+  request: AdmissionRequest,
+  pools: PodPoolReader,
+  live: LivePoolReader | undefined,
+): Promise<AdmissionDecision> {
   const decision = decideAdmission(request, pools);
   const unknown = decision.unknownPool;
   if (unknown === undefined || live === undefined) return decision;
@@ -32,7 +36,9 @@ export async function confirmAdmission(request: AdmissionRequest, pools: PodPool
       outcome: 'allowed',
       poolKey: decision.poolKey,
       reason: `PodPool ${decision.poolKey} is not in the cache and the API server could not confirm it (${errorMessage(error)}); admitted unstamped`,
-      warnings: [`podpool webhook: PodPool ${decision.poolKey} could not be checked and labels were not stamped; the podpool controller will label the pod if the pool exists`],
+      warnings: [
+        `podpool webhook: PodPool ${decision.poolKey} could not be checked and labels were not stamped; the podpool controller will label the pod if the pool exists`,
+      ],
     };
   }
   if (found === undefined) return decision;

@@ -122,7 +122,11 @@ function parseKind(value: unknown): AdmissionRequest['kind'] {
   if (!isObject(value)) throw invalid('request.kind must be an object {group, version, kind}');
   const kind = optionalString(value, 'kind', 'request.kind');
   if (kind === undefined || kind === '') throw invalid('request.kind.kind is required');
-  return { group: optionalString(value, 'group', 'request.kind') ?? '', version: optionalString(value, 'version', 'request.kind') ?? '', kind };
+  return {
+    group: optionalString(value, 'group', 'request.kind') ?? '',
+    version: optionalString(value, 'version', 'request.kind') ?? '',
+    kind,
+  };
 }
 
 function isPodKind(kind: AdmissionRequest['kind']): boolean {
@@ -133,7 +137,9 @@ function isPodKind(kind: AdmissionRequest['kind']): boolean {
 export function parseAdmissionReview(body: unknown): AdmissionRequest {
   if (!isObject(body)) throw invalid('body must be a JSON object (an AdmissionReview)');
   if (body.apiVersion !== ADMISSION_API_VERSION || body.kind !== ADMISSION_REVIEW_KIND) {
-    throw invalid(`expected apiVersion ${ADMISSION_API_VERSION} and kind ${ADMISSION_REVIEW_KIND}, got apiVersion ${describeValue(body.apiVersion)} and kind ${describeValue(body.kind)}`);
+    throw invalid(
+      `expected apiVersion ${ADMISSION_API_VERSION} and kind ${ADMISSION_REVIEW_KIND}, got apiVersion ${describeValue(body.apiVersion)} and kind ${describeValue(body.kind)}`,
+    );
   }
   const request = body.request;
   if (!isObject(request)) throw invalid('request is missing');

@@ -84,7 +84,13 @@ export function webhookRouter(options: WebhookRouteOptions): Router {
       }
       const decision = await confirmAdmission(request, options.pools, options.livePools);
       const response = admissionResponse(request.uid, decision);
-      const fields = { uid: request.uid, pool: decision.poolKey, outcome: decision.outcome, reason: decision.reason, dryRun: request.dryRun };
+      const fields = {
+        uid: request.uid,
+        pool: decision.poolKey,
+        outcome: decision.outcome,
+        reason: decision.reason,
+        dryRun: request.dryRun,
+      };
       if (decision.outcome === 'denied') log.info(fields, 'denied pod');
       else if (decision.warnings !== undefined) log.info(fields, 'admitted pod with a warning');
       else log.debug(fields, 'admitted pod');
@@ -103,7 +109,8 @@ export function webhookRouter(options: WebhookRouteOptions): Router {
     // Every malformed request is a 400 (not the parser's 413 or 415); its error type says what was wrong.
     const input = requestInputError(error);
     if (input !== undefined) {
-      const reason = input.type === 'entity.too.large' ? `body larger than ${options.maxBodyBytes ?? MAX_ADMISSION_BODY_BYTES} bytes` : input.message;
+      const reason =
+        input.type === 'entity.too.large' ? `body larger than ${options.maxBodyBytes ?? MAX_ADMISSION_BODY_BYTES} bytes` : input.message;
       return clientError(req, res, 400, input.type === undefined ? reason : `${input.type}: ${reason}`);
     }
     log.error({ err: loggedError(error), path: excerpt(req.path) }, 'admission handler failed');

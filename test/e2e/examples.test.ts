@@ -34,12 +34,21 @@ describe('the shipped ScaledObjects with the real KEDA', () => {
   /** The ScaledObject is Ready, its HPA exists and the pool's warm pods are the engine's answer, Ready. */
   const expectDriven = async (namespace: string, scaledObject: string, pool: string): Promise<void> => {
     const probe = new PoolProbe(kc, namespace, pool);
-    await eventuallyWithKedaLog(`ScaledObject ${namespace}/${scaledObject} Ready with an HPA`, async () => scaledObjectCondition(namespace, scaledObject, 'Ready')?.status === 'True' && hpaOf(namespace, scaledObject) !== undefined, 60_000);
-    const desired = await eventuallyWithKedaLog(`KEDA to set ${namespace}/${pool} to the engine's answer`, async () => {
-      const current = await probe.pool();
-      const wanted = current.status?.desiredReplicas;
-      return wanted !== undefined && wanted > 0 && current.spec.replicas === wanted ? wanted : undefined;
-    }, 90_000);
+    await eventuallyWithKedaLog(
+      `ScaledObject ${namespace}/${scaledObject} Ready with an HPA`,
+      async () =>
+        scaledObjectCondition(namespace, scaledObject, 'Ready')?.status === 'True' && hpaOf(namespace, scaledObject) !== undefined,
+      60_000,
+    );
+    const desired = await eventuallyWithKedaLog(
+      `KEDA to set ${namespace}/${pool} to the engine's answer`,
+      async () => {
+        const current = await probe.pool();
+        const wanted = current.status?.desiredReplicas;
+        return wanted !== undefined && wanted > 0 && current.spec.replicas === wanted ? wanted : undefined;
+      },
+      90_000,
+    );
     await eventuallyWithKedaLog(`${desired} Ready warm pods in ${namespace}/${pool}`, () => probe.readyWarm(desired), 60_000);
   };
 
@@ -73,7 +82,19 @@ describe('the shipped ScaledObjects with the real KEDA', () => {
       ['external', 'external-push', 'metrics-api'].map(async (trigger) => {
         const rendered = spawnSync(
           join(inject('binDir'), 'helm'),
-          ['template', 'podpool', 'charts/podpool', '--namespace', RELEASE_NAMESPACE, '--set', 'example.enabled=true', '--set', `example.scaledObject.trigger=${trigger}`, '--show-only', 'templates/example.yaml'],
+          [
+            'template',
+            'podpool',
+            'charts/podpool',
+            '--namespace',
+            RELEASE_NAMESPACE,
+            '--set',
+            'example.enabled=true',
+            '--set',
+            `example.scaledObject.trigger=${trigger}`,
+            '--show-only',
+            'templates/example.yaml',
+          ],
           { encoding: 'utf8' },
         );
         expect(rendered.status, rendered.stderr).toBe(0);

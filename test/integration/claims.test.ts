@@ -7,7 +7,16 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLAIM_PLURAL } from '../../src/api/claim-schema.js';
-import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, RESERVATION_TTL_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../src/api/labels.js';
+import {
+  API_GROUP,
+  API_VERSION,
+  PLURAL,
+  POOL_LABEL,
+  RESERVATION_TTL_ANNOTATION,
+  RESERVED_BY_ANNOTATION,
+  RESERVED_BY_CALLER_ANNOTATION,
+  STATE_LABEL,
+} from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
 import { claimsApi } from './support/claims.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, timeoutAfterWaits } from './support/cluster.js';
@@ -32,12 +41,13 @@ describe('PodPoolClaims against a real API server', () => {
   };
   const readyPods = async (pool: string): Promise<V1Pod[]> =>
     (await core.listNamespacedPod({ namespace, labelSelector: `${POOL_LABEL}=${pool},${STATE_LABEL}=ready` })).items.filter(
-      (pod) => pod.metadata?.deletionTimestamp === undefined && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      (pod) =>
+        pod.metadata?.deletionTimestamp === undefined && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
     );
   const eventReasons = async (name: string): Promise<string[]> =>
-    (await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name},involvedObject.kind=PodPoolClaim` })).items.map(
-      (event) => `${event.type}/${event.reason}`,
-    );
+    (
+      await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name},involvedObject.kind=PodPoolClaim` })
+    ).items.map((event) => `${event.type}/${event.reason}`);
 
   beforeAll(async () => {
     kc = adminKubeConfig();
@@ -59,7 +69,12 @@ describe('PodPoolClaims against a real API server', () => {
   it(
     'binds a claim to a ready pod it then owns, with its labels and annotations, and deleting the claim deletes the pod',
     async () => {
-      await claims.create(namespace, 'alice', { poolName: 'sandboxes', user: 'alice@example.com', podLabels: { session: 's-1' }, podAnnotations: { note: 'hello' } });
+      await claims.create(namespace, 'alice', {
+        poolName: 'sandboxes',
+        user: 'alice@example.com',
+        podLabels: { session: 's-1' },
+        podAnnotations: { note: 'hello' },
+      });
       const bound = await claims.waitForPhase(namespace, 'alice', 'Bound');
       const podName = bound.status?.podName ?? '';
       const pod = await core.readNamespacedPod({ namespace, name: podName });
@@ -101,7 +116,10 @@ describe('PodPoolClaims against a real API server', () => {
       expect((await core.readNamespacedPod({ namespace, name: podName })).metadata?.annotations?.[RESERVATION_TTL_ANNOTATION]).toBe('3');
       const expired = await claims.waitForPhase(namespace, 'brief', 'Expired', 20_000);
       expect(Date.parse(expired.status?.boundTime ?? '')).toBe(Date.parse(bound.status?.boundTime ?? ''));
-      expect(expired.status).toMatchObject({ podName, conditions: [expect.objectContaining({ type: 'Bound', status: 'False', reason: 'TTLExpired' })] });
+      expect(expired.status).toMatchObject({
+        podName,
+        conditions: [expect.objectContaining({ type: 'Bound', status: 'False', reason: 'TTLExpired' })],
+      });
       await eventually('the expired pod to go', () => podGone(podName), 20_000);
       // Ready pods keep coming; an expired claim takes none of them.
       await eventually('a ready pod', async () => (await readyPods('sandboxes')).length >= 1, 30_000);
@@ -117,7 +135,12 @@ describe('PodPoolClaims against a real API server', () => {
       await claims.create(namespace, 'lost', { poolName: 'no-such-pool' });
       const failed = await claims.waitForPhase(namespace, 'lost', 'Failed');
       expect(failed.status?.conditions).toEqual([
-        expect.objectContaining({ type: 'Bound', status: 'False', reason: 'PoolNotFound', message: `podpool ${namespace}/no-such-pool does not exist` }),
+        expect.objectContaining({
+          type: 'Bound',
+          status: 'False',
+          reason: 'PoolNotFound',
+          message: `podpool ${namespace}/no-such-pool does not exist`,
+        }),
       ]);
       await eventually('the PoolNotFound event', async () => (await eventReasons('lost')).includes('Warning/PoolNotFound'));
     },
@@ -159,7 +182,19 @@ describe('PodPoolClaims against a real API server', () => {
           timeout: 60_000,
         });
       await eventually('a ready pod', async () => (await readyPods('sandboxes')).length >= 1, 30_000);
-      const claimed = podpool('sandboxes', '--name', 'cli-session', '--user', 'bob', '--ttl', '600', '-l', 'session=cli', '--annotation', 'note=from the cli');
+      const claimed = podpool(
+        'sandboxes',
+        '--name',
+        'cli-session',
+        '--user',
+        'bob',
+        '--ttl',
+        '600',
+        '-l',
+        'session=cli',
+        '--annotation',
+        'note=from the cli',
+      );
       expect(claimed.stderr).toBe('');
       expect(claimed.status).toBe(0);
       const printed = JSON.parse(claimed.stdout) as { name: string; phase: string; podName: string; podIP: string; reason: string };
@@ -167,14 +202,21 @@ describe('PodPoolClaims against a real API server', () => {
       const pod = await core.readNamespacedPod({ namespace, name: printed.podName });
       expect(pod.status?.podIP).toBe(printed.podIP);
       expect(pod.metadata?.labels).toMatchObject({ session: 'cli', [STATE_LABEL]: 'reserved' });
-      expect(pod.metadata?.annotations).toMatchObject({ note: 'from the cli', [RESERVED_BY_ANNOTATION]: 'bob', [RESERVATION_TTL_ANNOTATION]: '600' });
+      expect(pod.metadata?.annotations).toMatchObject({
+        note: 'from the cli',
+        [RESERVED_BY_ANNOTATION]: 'bob',
+        [RESERVATION_TTL_ANNOTATION]: '600',
+      });
       await claims.delete(namespace, 'cli-session');
 
       await createPodPool(kc, namespace, 'never', { replicas: 0, warmupSeconds: 5 });
       const gaveUp = podpool('never', '--name', 'cli-waits', '--wait', '2s');
       expect(gaveUp.status).toBe(1);
       expect(gaveUp.stderr).toContain(`no ready pod of podpool ${namespace}/never within 2s; the claim cli-waits was deleted`);
-      await eventually('the abandoned claim to go', async () => !(await claims.list(namespace)).some((claim) => claim.metadata.name === 'cli-waits'));
+      await eventually(
+        'the abandoned claim to go',
+        async () => !(await claims.list(namespace)).some((claim) => claim.metadata.name === 'cli-waits'),
+      );
 
       const refused = podpool('Not_A_Pool');
       expect(refused.status).toBe(1);
@@ -200,13 +242,15 @@ describe('PodPoolClaims against a real API server', () => {
       }
       throw new Error(`the API server accepted claim ${name}`);
     };
-    expect(await rejected('sneaky', { poolName: 'sandboxes', podLabels: { [STATE_LABEL]: 'ready' } })).toContain('keys under podpool.dev/ belong to podpool');
+    expect(await rejected('sneaky', { poolName: 'sandboxes', podLabels: { [STATE_LABEL]: 'ready' } })).toContain(
+      'keys under podpool.dev/ belong to podpool',
+    );
     expect(await rejected('bad-name', { poolName: 'Not_A_Label' })).toContain('spec.poolName');
     expect(await rejected('bad-ttl', { poolName: 'sandboxes', ttlSeconds: 0 })).toContain('spec.ttlSeconds');
   });
 
   it(
-    'leaves a deleted claim\'s pod to the garbage collector when no operator acts on it (a pod outside any pool)',
+    "leaves a deleted claim's pod to the garbage collector when no operator acts on it (a pod outside any pool)",
     async () => {
       // The operator only sees pool pods, so this pod, owned by a claim, can only go through its owner reference.
       const owner = await claims.create(namespace, 'gc-owner', { poolName: 'no-such-pool' });
@@ -215,7 +259,15 @@ describe('PodPoolClaims against a real API server', () => {
         body: {
           metadata: {
             name: 'owned-by-claim',
-            ownerReferences: [{ apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPoolClaim', name: 'gc-owner', uid: owner.metadata.uid ?? '', controller: true }],
+            ownerReferences: [
+              {
+                apiVersion: `${API_GROUP}/${API_VERSION}`,
+                kind: 'PodPoolClaim',
+                name: 'gc-owner',
+                uid: owner.metadata.uid ?? '',
+                controller: true,
+              },
+            ],
           },
           spec: { containers: [{ name: 'c', image: 'busybox' }] },
         },

@@ -9,7 +9,12 @@ const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
 const template = { spec: { containers: [{ name: 'c', image: 'busybox' }] } };
 
 function pool(name: string, spec: Record<string, unknown>): Record<string, unknown> {
-  return { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', metadata: { name }, spec: { maxPoolSize: 10, podTemplate: template, ...spec } };
+  return {
+    apiVersion: `${API_GROUP}/${API_VERSION}`,
+    kind: 'PodPool',
+    metadata: { name },
+    spec: { maxPoolSize: 10, podTemplate: template, ...spec },
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<string> {
@@ -35,9 +40,19 @@ describe('the PodPool CRD on a real kube-apiserver', () => {
   });
 
   it('is served, applies defaults and keeps podTemplate as given', async () => {
-    const created = (await custom.createNamespacedCustomObject({ ...ref, namespace, body: pool('defaults', {}) })) as { spec: Record<string, unknown> };
-    expect(created.spec).toMatchObject({ minPoolSize: 0, targetReadyPods: 1, timeZone: 'UTC', scaleDownStabilizationSeconds: 300, podTemplate: template });
-    expect(kubectl(['get', 'pp', 'defaults', '-n', namespace]).stdout).toMatch(/NAME\s+READY\s+RESERVED\s+WARMING\s+DESIRED\s+VELOCITY\s+AGE/);
+    const created = (await custom.createNamespacedCustomObject({ ...ref, namespace, body: pool('defaults', {}) })) as {
+      spec: Record<string, unknown>;
+    };
+    expect(created.spec).toMatchObject({
+      minPoolSize: 0,
+      targetReadyPods: 1,
+      timeZone: 'UTC',
+      scaleDownStabilizationSeconds: 300,
+      podTemplate: template,
+    });
+    expect(kubectl(['get', 'pp', 'defaults', '-n', namespace]).stdout).toMatch(
+      /NAME\s+READY\s+RESERVED\s+WARMING\s+DESIRED\s+VELOCITY\s+AGE/,
+    );
   });
 
   it('rejects invalid pools with the CEL and schema messages', async () => {
@@ -54,10 +69,12 @@ describe('the PodPool CRD on a real kube-apiserver', () => {
       'every timeBasedScaling targetPoolSize must be between minPoolSize and maxPoolSize',
     );
     expect(await rejection(create('zone', { timeZone: 'Mars/Olympus_Mons' }))).toContain('timeZone must be a valid IANA time zone name');
-    expect(await rejection(create('velocity', { scaleUpVelocityThreshold: 0 }))).toContain('scaleUpVelocityThreshold must be greater than 0');
-    expect(await rejection(create('days', { timeBasedScaling: [{ hourStart: 1, hourEnd: 2, targetPoolSize: 1, days: ['Funday'] }] }))).toContain(
-      'supported values',
+    expect(await rejection(create('velocity', { scaleUpVelocityThreshold: 0 }))).toContain(
+      'scaleUpVelocityThreshold must be greater than 0',
     );
+    expect(
+      await rejection(create('days', { timeBasedScaling: [{ hourStart: 1, hourEnd: 2, targetPoolSize: 1, days: ['Funday'] }] })),
+    ).toContain('supported values');
   });
 
   it('accepts a valid zone, fractional and integer thresholds, and a window that wraps midnight', async () => {
@@ -94,7 +111,10 @@ describe('the PodPool CRD on a real kube-apiserver', () => {
 
   it('keeps status out of main-resource writes and spec out of /status writes', async () => {
     await custom.createNamespacedCustomObject({ ...ref, namespace, body: { ...pool('split', {}), status: { readyPods: 7 } } });
-    let object = (await custom.getNamespacedCustomObject({ ...ref, namespace, name: 'split' })) as { status?: unknown; spec: { minPoolSize: number } };
+    let object = (await custom.getNamespacedCustomObject({ ...ref, namespace, name: 'split' })) as {
+      status?: unknown;
+      spec: { minPoolSize: number };
+    };
     expect(object.status).toBeUndefined();
     await custom.patchNamespacedCustomObjectStatus({
       ...ref,
@@ -105,7 +125,10 @@ describe('the PodPool CRD on a real kube-apiserver', () => {
         { op: 'replace', path: '/spec/minPoolSize', value: 2 },
       ],
     });
-    object = (await custom.getNamespacedCustomObject({ ...ref, namespace, name: 'split' })) as { status?: unknown; spec: { minPoolSize: number } };
+    object = (await custom.getNamespacedCustomObject({ ...ref, namespace, name: 'split' })) as {
+      status?: unknown;
+      spec: { minPoolSize: number };
+    };
     expect(object.status).toEqual({ readyPods: 3 });
     expect(object.spec.minPoolSize).toBe(0);
   });
@@ -141,7 +164,10 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pp-reader}
 subjects: [{kind: ServiceAccount, name: nobody, namespace: ${namespace}}]
 `;
     expect(kubectl(['apply', '-f', '-'], { input: rbac }).status).toBe(0);
-    await eventually('RBAC to allow the service account', async () => kubectl(['get', 'pp', '-n', namespace], { kubeconfigPath: user.path }).status === 0);
+    await eventually(
+      'RBAC to allow the service account',
+      async () => kubectl(['get', 'pp', '-n', namespace], { kubeconfigPath: user.path }).status === 0,
+    );
   });
 
   it('installs from the committed crds/ file as well', () => {

@@ -51,7 +51,16 @@ export async function teardown(): Promise<void> {
 
 function podPoolsLeft(running: ControlPlane): string {
   try {
-    return running.kubectl(['get', 'podpools.podpool.dev', '-A', '--no-headers', '-o', 'custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name']).trim();
+    return running
+      .kubectl([
+        'get',
+        'podpools.podpool.dev',
+        '-A',
+        '--no-headers',
+        '-o',
+        'custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name',
+      ])
+      .trim();
   } catch (error) {
     // A run that never installed the CRD has no pools.
     if (String(error).includes("doesn't have a resource type")) return '';

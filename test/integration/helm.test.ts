@@ -11,7 +11,14 @@ import { createServer as createHttpsServer, request as httpsRequest } from 'node
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1MutatingWebhookConfiguration, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type V1MutatingWebhookConfiguration,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { podPoolClaimCrdYaml, podPoolCrdYaml } from '../../src/api/crd.js';
@@ -20,7 +27,19 @@ import type { PodPool } from '../../src/api/schema.js';
 import { webhookConfiguration } from '../../src/webhook/configuration.js';
 import { CLAIM_PLURAL, type PodPoolClaim } from '../../src/api/claim-schema.js';
 import { adminKubeConfig, createNamespace, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
-import { CHART_DIR, canI, canIList, helm, renderChart, servedKinds, serverKubeVersion, templateArgs, toYamlStream, type KubeObject, type RbacRule } from './support/helm.js';
+import {
+  CHART_DIR,
+  canI,
+  canIList,
+  helm,
+  renderChart,
+  servedKinds,
+  serverKubeVersion,
+  templateArgs,
+  toYamlStream,
+  type KubeObject,
+  type RbacRule,
+} from './support/helm.js';
 import { freePort, kubeconfigYaml } from '../../dev/cluster/control-plane.js';
 import { issueCertificate } from '../../dev/cluster/pki.js';
 import { callReservations } from '../../dev/probes/reservations-api.js';
@@ -31,7 +50,13 @@ const CRD_FILES = { 'podpool.dev_podpools.yaml': podPoolCrdYaml, 'podpool.dev_po
 const RELEASE = 'podpool';
 
 /** Kinds whose CRDs (Prometheus Operator, cert-manager, KEDA) the local API server does not have. */
-const KINDS_FROM_ABSENT_CRDS = new Set(['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule', 'cert-manager.io/v1/Issuer', 'cert-manager.io/v1/Certificate', 'keda.sh/v1alpha1/ScaledObject']);
+const KINDS_FROM_ABSENT_CRDS = new Set([
+  'monitoring.coreos.com/v1/ServiceMonitor',
+  'monitoring.coreos.com/v1/PrometheusRule',
+  'cert-manager.io/v1/Issuer',
+  'cert-manager.io/v1/Certificate',
+  'keda.sh/v1alpha1/ScaledObject',
+]);
 
 /** Every optional part on. */
 const ALL_TOGGLES = {
@@ -45,7 +70,8 @@ const ALL_TOGGLES = {
 
 const VALUE_SETS: Record<string, Record<string, unknown>> = {
   defaults: {},
-  'every optional part (cert-manager, NetworkPolicy, ServiceMonitor, PrometheusRule, Grafana dashboard, example + external ScaledObject)': ALL_TOGGLES,
+  'every optional part (cert-manager, NetworkPolicy, ServiceMonitor, PrometheusRule, Grafana dashboard, example + external ScaledObject)':
+    ALL_TOGGLES,
   'example with an external-push ScaledObject, cert-manager with a ClusterIssuer': {
     ...ALL_TOGGLES,
     'example.scaledObject.trigger': 'external-push',
@@ -95,29 +121,50 @@ interface Permission {
  */
 const OPERATOR_PERMISSIONS: Permission[] = [
   { scope: 'cluster', group: 'podpool.dev', resource: 'podpools', verb: 'list', usedBy: 'ClusterCache informer (src/kube/cache.ts)' },
-  { scope: 'cluster', group: 'podpool.dev', resource: 'podpools', verb: 'watch', usedBy: 'ClusterCache informer (src/kube/cache.ts, src/kube/informer.ts)' },
+  {
+    scope: 'cluster',
+    group: 'podpool.dev',
+    resource: 'podpools',
+    verb: 'watch',
+    usedBy: 'ClusterCache informer (src/kube/cache.ts, src/kube/informer.ts)',
+  },
   {
     scope: 'cluster',
     group: 'podpool.dev',
     resource: 'podpools',
     verb: 'get',
-    usedBy: 'webhook: one live read of a pool its cache does not know before denying a pod (src/webhook/live-pool-reader.ts, pool-confirmation.ts)',
+    usedBy:
+      'webhook: one live read of a pool its cache does not know before denying a pod (src/webhook/live-pool-reader.ts, pool-confirmation.ts)',
   },
   {
     scope: 'cluster',
     group: 'podpool.dev',
     resource: 'podpools/status',
     verb: 'patch',
-    usedBy: 'controller status (src/controller/kube-pool-writer.ts writeStatus); unmet reservations (src/reservations/kube-unmet-demand-writer.ts)',
+    usedBy:
+      'controller status (src/controller/kube-pool-writer.ts writeStatus); unmet reservations (src/reservations/kube-unmet-demand-writer.ts)',
   },
-  { scope: 'cluster', group: 'podpool.dev', resource: 'podpoolclaims', verb: 'list', usedBy: 'ClaimCache informer (src/claims/claim-cache.ts)' },
-  { scope: 'cluster', group: 'podpool.dev', resource: 'podpoolclaims', verb: 'watch', usedBy: 'ClaimCache informer (src/claims/claim-cache.ts)' },
+  {
+    scope: 'cluster',
+    group: 'podpool.dev',
+    resource: 'podpoolclaims',
+    verb: 'list',
+    usedBy: 'ClaimCache informer (src/claims/claim-cache.ts)',
+  },
+  {
+    scope: 'cluster',
+    group: 'podpool.dev',
+    resource: 'podpoolclaims',
+    verb: 'watch',
+    usedBy: 'ClaimCache informer (src/claims/claim-cache.ts)',
+  },
   {
     scope: 'cluster',
     group: 'podpool.dev',
     resource: 'podpoolclaims',
     verb: 'get',
-    usedBy: 'releasing the pod of a claim the cache no longer shows, after reading it (src/claims/orphans.ts, kube-claim-writer.ts readClaim)',
+    usedBy:
+      'releasing the pod of a claim the cache no longer shows, after reading it (src/claims/orphans.ts, kube-claim-writer.ts readClaim)',
   },
   {
     scope: 'cluster',
@@ -128,13 +175,20 @@ const OPERATOR_PERMISSIONS: Permission[] = [
   },
   { scope: 'cluster', group: '', resource: 'pods', verb: 'list', usedBy: 'ClusterCache informer of pool pods (src/kube/cache.ts)' },
   { scope: 'cluster', group: '', resource: 'pods', verb: 'watch', usedBy: 'ClusterCache informer of pool pods (src/kube/cache.ts)' },
-  { scope: 'cluster', group: '', resource: 'pods', verb: 'create', usedBy: 'controller scale-up (src/controller/kube-pool-writer.ts createPod)' },
+  {
+    scope: 'cluster',
+    group: '',
+    resource: 'pods',
+    verb: 'create',
+    usedBy: 'controller scale-up (src/controller/kube-pool-writer.ts createPod)',
+  },
   {
     scope: 'cluster',
     group: '',
     resource: 'pods',
     verb: 'patch',
-    usedBy: 'controller relabels (kube-pool-writer.ts patchPodMetadata); reservation and claim hand-over (src/reservations/kube-pod-writer.ts reserve)',
+    usedBy:
+      'controller relabels (kube-pool-writer.ts patchPodMetadata); reservation and claim hand-over (src/reservations/kube-pod-writer.ts reserve)',
   },
   {
     scope: 'cluster',
@@ -152,7 +206,13 @@ const OPERATOR_PERMISSIONS: Permission[] = [
   },
   { scope: 'cluster', group: '', resource: 'events', verb: 'create', usedBy: 'events on pools and claims (src/kube/events.ts)' },
   { scope: 'cluster', group: '', resource: 'events', verb: 'patch', usedBy: 'a repeated event bumps its count (src/kube/events.ts)' },
-  { scope: 'cluster', group: 'authentication.k8s.io', resource: 'tokenreviews', verb: 'create', usedBy: 'reservation API authentication (src/reservations/auth.ts)' },
+  {
+    scope: 'cluster',
+    group: 'authentication.k8s.io',
+    resource: 'tokenreviews',
+    verb: 'create',
+    usedBy: 'reservation API authentication (src/reservations/auth.ts)',
+  },
   {
     scope: 'cluster',
     group: 'authorization.k8s.io',
@@ -178,9 +238,29 @@ const OPERATOR_PERMISSIONS: Permission[] = [
     selfManagedTls: true,
     usedBy: 'caBundle update, a guarded JSON patch (src/tls/secret-store.ts patchCaBundle)',
   },
-  { scope: 'release', group: 'coordination.k8s.io', resource: 'leases', verb: 'create', usedBy: 'first leader election (src/kube/leader-election.ts)' },
-  { scope: 'release', group: 'coordination.k8s.io', resource: 'leases', verb: 'get', name: 'lease', usedBy: 'leader election (src/kube/leader-election.ts)' },
-  { scope: 'release', group: 'coordination.k8s.io', resource: 'leases', verb: 'update', name: 'lease', usedBy: 'lease acquire, renew, release (src/kube/leader-election.ts)' },
+  {
+    scope: 'release',
+    group: 'coordination.k8s.io',
+    resource: 'leases',
+    verb: 'create',
+    usedBy: 'first leader election (src/kube/leader-election.ts)',
+  },
+  {
+    scope: 'release',
+    group: 'coordination.k8s.io',
+    resource: 'leases',
+    verb: 'get',
+    name: 'lease',
+    usedBy: 'leader election (src/kube/leader-election.ts)',
+  },
+  {
+    scope: 'release',
+    group: 'coordination.k8s.io',
+    resource: 'leases',
+    verb: 'update',
+    name: 'lease',
+    usedBy: 'lease acquire, renew, release (src/kube/leader-election.ts)',
+  },
   {
     scope: 'release',
     group: '',
@@ -263,7 +343,9 @@ function mergeCanI(list: RbacRule[]): RbacRule[] {
     const existing = merged.get(key);
     merged.set(key, { ...rule, verbs: [...new Set([...(existing?.verbs ?? []), ...rule.verbs])].sort() });
   }
-  return [...merged.values()].sort((a, b) => `${a.resource}|${a.resourceNames.join(',')}`.localeCompare(`${b.resource}|${b.resourceNames.join(',')}`));
+  return [...merged.values()].sort((a, b) =>
+    `${a.resource}|${a.resourceNames.join(',')}`.localeCompare(`${b.resource}|${b.resourceNames.join(',')}`),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,7 +384,15 @@ function describeRequest(method: string, url: string): Omit<ApiCall, 'status'> |
       PATCH: 'patch',
       DELETE: name !== undefined ? 'delete' : 'deletecollection',
     }[method] ?? method.toLowerCase();
-  return { method, path: pathname, verb, group, resource: subresource === undefined ? resource : `${resource}/${subresource}`, namespace, name };
+  return {
+    method,
+    path: pathname,
+    verb,
+    group,
+    resource: subresource === undefined ? resource : `${resource}/${subresource}`,
+    namespace,
+    name,
+  };
 }
 
 interface RecordingProxy {
@@ -321,7 +411,11 @@ async function startRecordingProxy(kc: KubeConfig): Promise<RecordingProxy> {
   const upstream = new URL(cluster.server);
   const upstreamCa = Buffer.from(cluster.caData ?? '', 'base64').toString();
   const ca = await issueCertificate({ commonName: 'podpool-test-proxy-ca' });
-  const serving = await issueCertificate({ commonName: '127.0.0.1', issuer: ca, leaf: { serverAuth: true, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] } });
+  const serving = await issueCertificate({
+    commonName: '127.0.0.1',
+    issuer: ca,
+    leaf: { serverAuth: true, ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] },
+  });
   const calls: ApiCall[] = [];
   const nonResource: string[] = [];
   const server = createHttpsServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
@@ -330,7 +424,15 @@ async function startRecordingProxy(kc: KubeConfig): Promise<RecordingProxy> {
     // agent: false, one upstream connection per request: a pooled socket could be handed to
     // another request while this one is still being torn down.
     const forward = httpsRequest(
-      { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host }, ca: upstreamCa, agent: false },
+      {
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+        ca: upstreamCa,
+        agent: false,
+      },
       (answer) => {
         if (described !== undefined) calls.push({ ...described, status: answer.statusCode ?? 0 });
         res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -422,38 +524,43 @@ describe('the Helm chart', () => {
     kubeVersion = serverKubeVersion();
   });
 
-  it.each(Object.entries(CRD_FILES))('ships the generated CRD %s from one source: charts/podpool/crds links to crds/, and helm follows the link', (file, generate) => {
-    const link = join(CHART_DIR, 'crds', file);
-    expect(lstatSync(link).isSymbolicLink(), `${link} must be a symlink to ../../../crds/${file}`).toBe(true);
-    expect(readlinkSync(link)).toBe(`../../../crds/${file}`);
-    const source = readFileSync(join('crds', file), 'utf8');
-    expect(source, `crds/${file} is stale; regenerate it: npm run -s crd`).toBe(generate());
-    const crd = parse(source) as KubeObject;
+  it.each(Object.entries(CRD_FILES))(
+    'ships the generated CRD %s from one source: charts/podpool/crds links to crds/, and helm follows the link',
+    (file, generate) => {
+      const link = join(CHART_DIR, 'crds', file);
+      expect(lstatSync(link).isSymbolicLink(), `${link} must be a symlink to ../../../crds/${file}`).toBe(true);
+      expect(readlinkSync(link)).toBe(`../../../crds/${file}`);
+      const source = readFileSync(join('crds', file), 'utf8');
+      expect(source, `crds/${file} is stale; regenerate it: npm run -s crd`).toBe(generate());
+      const crd = parse(source) as KubeObject;
 
-    // helm template --include-crds renders it ...
-    const { objects } = renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, extraArgs: ['--include-crds'] });
-    expect(objects.filter((object) => object.kind === 'CustomResourceDefinition').map((object) => object.metadata.name).sort()).toEqual([
-      'podpoolclaims.podpool.dev',
-      'podpools.podpool.dev',
-    ]);
-    expect(find(objects, 'CustomResourceDefinition', crd.metadata.name)).toEqual(crd);
-    // ... and helm package stores the file's contents, not the link.
-    const out = mkdtempSync(join(tmpdir(), 'podpool-helm-package-'));
-    const packaged = helm(['package', CHART_DIR, '--destination', out]);
-    expect(packaged.status, packaged.stderr).toBe(0);
-    const archive = join(out, 'podpool-0.1.0.tgz');
-    const extracted = spawnSync('tar', ['-xzOf', archive, `podpool/crds/${file}`], { encoding: 'utf8' });
-    expect(extracted.status, extracted.stderr).toBe(0);
-    expect(extracted.stdout).toBe(source);
-    const shown = helm(['show', 'crds', archive]);
-    expect(shown.status, shown.stderr).toBe(0);
-    // It prints every CRD file of the chart as it is, one after the other.
-    expect(shown.stdout).toContain(source);
-    // The README's upgrade step applies the chart's crds/ directory with kubectl.
-    const applied = kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', join(CHART_DIR, 'crds')]);
-    expect(applied.status, applied.stderr).toBe(0);
-    expect(applied.stdout).toContain(`customresourcedefinition.apiextensions.k8s.io/${crd.metadata.name}`);
-  });
+      // helm template --include-crds renders it ...
+      const { objects } = renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, extraArgs: ['--include-crds'] });
+      expect(
+        objects
+          .filter((object) => object.kind === 'CustomResourceDefinition')
+          .map((object) => object.metadata.name)
+          .sort(),
+      ).toEqual(['podpoolclaims.podpool.dev', 'podpools.podpool.dev']);
+      expect(find(objects, 'CustomResourceDefinition', crd.metadata.name)).toEqual(crd);
+      // ... and helm package stores the file's contents, not the link.
+      const out = mkdtempSync(join(tmpdir(), 'podpool-helm-package-'));
+      const packaged = helm(['package', CHART_DIR, '--destination', out]);
+      expect(packaged.status, packaged.stderr).toBe(0);
+      const archive = join(out, 'podpool-0.1.0.tgz');
+      const extracted = spawnSync('tar', ['-xzOf', archive, `podpool/crds/${file}`], { encoding: 'utf8' });
+      expect(extracted.status, extracted.stderr).toBe(0);
+      expect(extracted.stdout).toBe(source);
+      const shown = helm(['show', 'crds', archive]);
+      expect(shown.status, shown.stderr).toBe(0);
+      // It prints every CRD file of the chart as it is, one after the other.
+      expect(shown.stdout).toContain(source);
+      // The README's upgrade step applies the chart's crds/ directory with kubectl.
+      const applied = kubectl(['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', join(CHART_DIR, 'crds')]);
+      expect(applied.status, applied.stderr).toBe(0);
+      expect(applied.stdout).toContain(`customresourcedefinition.apiextensions.k8s.io/${crd.metadata.name}`);
+    },
+  );
 
   it('renders and lints without --kube-version: helm is built for the pinned Kubernetes version (dev/cluster/build.sh)', () => {
     const [major, minor] = kubeVersion.replace(/^v/, '').split('.');
@@ -485,8 +592,11 @@ describe('the Helm chart', () => {
     const served = servedKinds();
     // Only kinds whose CRD is missing from the local API server are skipped, and only those named above.
     const skipped = objects.filter((object) => !served.has(key(object)));
-    for (const object of skipped) expect(KINDS_FROM_ABSENT_CRDS, `${key(object)} is not served and not expected to be missing`).toContain(key(object));
-    const applied = kubectl(['apply', '--dry-run=server', '-f', '-'], { input: toYamlStream(objects.filter((object) => served.has(key(object)))) });
+    for (const object of skipped)
+      expect(KINDS_FROM_ABSENT_CRDS, `${key(object)} is not served and not expected to be missing`).toContain(key(object));
+    const applied = kubectl(['apply', '--dry-run=server', '-f', '-'], {
+      input: toYamlStream(objects.filter((object) => served.has(key(object)))),
+    });
     expect(applied.status, applied.stderr).toBe(0);
     expect(applied.stdout).toContain('deployment.apps/podpool created (server dry run)');
     expect(applied.stdout).toContain('mutatingwebhookconfiguration.admissionregistration.k8s.io/podpool created (server dry run)');
@@ -527,12 +637,21 @@ describe('the Helm chart', () => {
     // Whoever may edit a namespace may claim pods from its pools: plain RBAC on podpoolclaims.
     const claimsEdit = find(objects, 'ClusterRole', 'podpool-claims-edit');
     expect(claimsEdit.rules).toEqual([
-      { apiGroups: ['podpool.dev'], resources: ['podpoolclaims'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] },
+      {
+        apiGroups: ['podpool.dev'],
+        resources: ['podpoolclaims'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'],
+      },
       { apiGroups: ['podpool.dev'], resources: ['podpoolclaims/status'], verbs: ['get'] },
     ]);
-    expect(claimsEdit.metadata.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' });
+    expect(claimsEdit.metadata.labels).toMatchObject({
+      'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+      'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+    });
 
-    const deployment = find(objects, 'Deployment') as unknown as { spec: { replicas: number; template: { spec: Record<string, unknown> } } };
+    const deployment = find(objects, 'Deployment') as unknown as {
+      spec: { replicas: number; template: { spec: Record<string, unknown> } };
+    };
     expect(deployment.spec.replicas).toBe(2);
     const pod = deployment.spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
@@ -589,7 +708,10 @@ describe('the Helm chart', () => {
     // The chart renders exactly what webhookConfiguration() builds for a Service target: one
     // source of truth, checked field by field (only the chart's own labels differ).
     const rendered = find(objects, 'MutatingWebhookConfiguration') as unknown as V1MutatingWebhookConfiguration;
-    const built = webhookConfiguration({ target: { service: { name: 'podpool-webhook', namespace: 'podpool-system', port: 443 } }, operatorNamespace: 'podpool-system' });
+    const built = webhookConfiguration({
+      target: { service: { name: 'podpool-webhook', namespace: 'podpool-system', port: 443 } },
+      operatorNamespace: 'podpool-system',
+    });
     expect(rendered.metadata?.name).toBe(built.metadata?.name);
     expect(rendered.webhooks).toEqual(built.webhooks);
     const webhook = rendered.webhooks ?? [];
@@ -608,11 +730,16 @@ describe('the Helm chart', () => {
     for (const field of ['data', 'stringData']) expect(secret[field], `the chart must not set Secret ${field}`).toBeUndefined();
   });
 
-  it("grants the operator exactly the permissions the code needs (OPERATOR_PERMISSIONS), with and without cert-manager", () => {
+  it('grants the operator exactly the permissions the code needs (OPERATOR_PERMISSIONS), with and without cert-manager', () => {
     const names: OwnNames = { lease: 'podpool-controller', tlsSecret: 'podpool-tls', webhookConfiguration: 'podpool' };
     const plain = renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion }).objects;
     expect(grantedPermissionKeys(plain, 'podpool')).toEqual(expectedPermissionKeys(names, { certManager: false }));
-    const withCertManager = renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'certManager.enabled': true } }).objects;
+    const withCertManager = renderChart({
+      release: RELEASE,
+      namespace: 'podpool-system',
+      kubeVersion,
+      values: { 'certManager.enabled': true },
+    }).objects;
     expect(grantedPermissionKeys(withCertManager, 'podpool')).toEqual(expectedPermissionKeys(names, { certManager: true }));
     // The bindings give those roles to the operator's ServiceAccount, and only to it.
     for (const kind of ['ClusterRoleBinding', 'RoleBinding']) {
@@ -624,7 +751,9 @@ describe('the Helm chart', () => {
 
   it('renders the cert-manager variant: injected caBundle, mounted certificate, no Secret access and no Secret', () => {
     const { objects } = renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: ALL_TOGGLES });
-    expect(find(objects, 'MutatingWebhookConfiguration').metadata.annotations).toEqual({ 'cert-manager.io/inject-ca-from': 'podpool-system/podpool-serving' });
+    expect(find(objects, 'MutatingWebhookConfiguration').metadata.annotations).toEqual({
+      'cert-manager.io/inject-ca-from': 'podpool-system/podpool-serving',
+    });
     const certificate = find(objects, 'Certificate') as unknown as { spec: { secretName: string; dnsNames: string[] } };
     expect(certificate.spec.secretName).toBe('podpool-tls');
     expect(certificate.spec.dnsNames).toContain('podpool-webhook.podpool-system.svc');
@@ -637,8 +766,11 @@ describe('the Helm chart', () => {
     expect(container.volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/podpool/tls', readOnly: true });
     expect(rules(find(objects, 'Role')).some((rule) => rule.resources.includes('secrets'))).toBe(false);
     // cert-manager's CA injector owns the caBundle: the operator needs no access to the configuration.
-    expect(rules(find(objects, 'ClusterRole', 'podpool')).some((rule) => rule.resources.includes('mutatingwebhookconfigurations'))).toBe(false);
-    for (const kind of ['NetworkPolicy', 'ServiceMonitor', 'PrometheusRule', 'Issuer', 'PodPool', 'ScaledObject']) expect(find(objects, kind)).toBeDefined();
+    expect(rules(find(objects, 'ClusterRole', 'podpool')).some((rule) => rule.resources.includes('mutatingwebhookconfigurations'))).toBe(
+      false,
+    );
+    for (const kind of ['NetworkPolicy', 'ServiceMonitor', 'PrometheusRule', 'Issuer', 'PodPool', 'ScaledObject'])
+      expect(find(objects, kind)).toBeDefined();
     const scaledObject = find(objects, 'ScaledObject') as unknown as { spec: Record<string, unknown> };
     expect(scaledObject.spec).toMatchObject({
       scaleTargetRef: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', name: 'sandboxes' },
@@ -647,10 +779,22 @@ describe('the Helm chart', () => {
       // The HPA takes the engine's count in one step (up to maxReplicaCount per 15 s) and adds no second scale-down window.
       advanced: {
         horizontalPodAutoscalerConfig: {
-          behavior: { scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 20, periodSeconds: 15 }] }, scaleDown: { stabilizationWindowSeconds: 0 } },
+          behavior: {
+            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 20, periodSeconds: 15 }] },
+            scaleDown: { stabilizationWindowSeconds: 0 },
+          },
         },
       },
-      triggers: [{ type: 'external', metadata: { scalerAddress: 'podpool-scaler.podpool-system.svc:9090', podPoolName: 'sandboxes', podPoolNamespace: 'podpool-system' } }],
+      triggers: [
+        {
+          type: 'external',
+          metadata: {
+            scalerAddress: 'podpool-scaler.podpool-system.svc:9090',
+            podPoolName: 'sandboxes',
+            podPoolNamespace: 'podpool-system',
+          },
+        },
+      ],
     });
   });
 
@@ -660,7 +804,11 @@ describe('the Helm chart', () => {
     }
     const source = parse(readFileSync(join(CHART_DIR, 'files/rules.yaml'), 'utf8')) as RuleGroups;
     const render = (values: Record<string, unknown>) =>
-      (find(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'prometheusRule.enabled': true, ...values } }).objects, 'PrometheusRule') as unknown as { spec: RuleGroups; metadata: KubeObject['metadata'] });
+      find(
+        renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'prometheusRule.enabled': true, ...values } })
+          .objects,
+        'PrometheusRule',
+      ) as unknown as { spec: RuleGroups; metadata: KubeObject['metadata'] };
     const plain = render({ 'prometheusRule.labels': { release: 'kube-prometheus' } });
     expect(plain.spec).toEqual(source);
     expect(plain.metadata.labels?.release).toBe('kube-prometheus');
@@ -670,27 +818,47 @@ describe('the Helm chart', () => {
     expect(checked.status, checked.stdout + checked.stderr).toBe(0);
 
     const linked = render({ 'prometheusRule.runbookBaseUrl': 'https://docs.example/podpool/' });
-    const urls = linked.spec.groups.flatMap((group) => group.rules).filter((rule) => rule.alert !== undefined).map((rule) => rule.annotations?.runbook_url);
+    const urls = linked.spec.groups
+      .flatMap((group) => group.rules)
+      .filter((rule) => rule.alert !== undefined)
+      .map((rule) => rule.annotations?.runbook_url);
     expect(urls.length).toBeGreaterThan(0);
     for (const url of urls) expect(url).toMatch(/^https:\/\/docs\.example\/podpool\/README\.md#podpool[a-z]+$/);
-    expect(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion }).objects.filter((object) => object.kind === 'PrometheusRule')).toEqual([]);
+    expect(
+      renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion }).objects.filter(
+        (object) => object.kind === 'PrometheusRule',
+      ),
+    ).toEqual([]);
   });
 
   it("renders the Grafana dashboard ConfigMap from dashboards/podpool.json, labelled for Grafana's sidecar", () => {
     const link = join(CHART_DIR, 'files/dashboard.json');
     expect(lstatSync(link).isSymbolicLink(), `${link} must link to dashboards/podpool.json`).toBe(true);
     expect(readlinkSync(link)).toBe('../../../dashboards/podpool.json');
-    const values = { 'grafanaDashboard.enabled': true, 'grafanaDashboard.namespace': 'monitoring', 'grafanaDashboard.annotations': { grafana_folder: 'podpool' } };
-    const configMap = find(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values }).objects, 'ConfigMap', 'podpool-dashboard') as KubeObject & { data: Record<string, string> };
+    const values = {
+      'grafanaDashboard.enabled': true,
+      'grafanaDashboard.namespace': 'monitoring',
+      'grafanaDashboard.annotations': { grafana_folder: 'podpool' },
+    };
+    const configMap = find(
+      renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values }).objects,
+      'ConfigMap',
+      'podpool-dashboard',
+    ) as KubeObject & { data: Record<string, string> };
     expect(configMap.metadata.namespace).toBe('monitoring');
     expect(configMap.metadata.labels?.grafana_dashboard).toBe('1');
     expect(configMap.metadata.annotations).toEqual({ grafana_folder: 'podpool' });
     expect(JSON.parse(configMap.data['podpool.json'] ?? '')).toEqual(JSON.parse(readFileSync('dashboards/podpool.json', 'utf8')));
-    expect(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion }).objects.filter((object) => object.kind === 'ConfigMap')).toEqual([]);
+    expect(
+      renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion }).objects.filter((object) => object.kind === 'ConfigMap'),
+    ).toEqual([]);
   });
 
-  it('renders a ServiceMonitor that keeps the pools\' own namespace label', () => {
-    const monitor = find(renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'serviceMonitor.enabled': true } }).objects, 'ServiceMonitor') as unknown as {
+  it("renders a ServiceMonitor that keeps the pools' own namespace label", () => {
+    const monitor = find(
+      renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'serviceMonitor.enabled': true } }).objects,
+      'ServiceMonitor',
+    ) as unknown as {
       spec: { endpoints: { honorLabels?: boolean }[] };
     };
     expect(monitor.spec.endpoints.map((endpoint) => endpoint.honorLabels)).toEqual([true]);
@@ -699,7 +867,12 @@ describe('the Helm chart', () => {
   it('renders a NetworkPolicy that admits KEDA to the scaler and Prometheus to /metrics', () => {
     const keda = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } } }];
     const monitoring = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }];
-    const defaults = renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'networkPolicy.enabled': true, 'serviceMonitor.enabled': true } }).objects;
+    const defaults = renderChart({
+      release: RELEASE,
+      namespace: 'podpool-system',
+      kubeVersion,
+      values: { 'networkPolicy.enabled': true, 'serviceMonitor.enabled': true },
+    }).objects;
     // The ServiceMonitor scrapes the metrics Service's http-metrics port, which the policy admits from the scrapers.
     const monitor = find(defaults, 'ServiceMonitor') as unknown as { spec: { endpoints: { port: string }[] } };
     expect(monitor.spec.endpoints.map((endpoint) => endpoint.port)).toEqual(['http-metrics']);
@@ -708,7 +881,12 @@ describe('the Helm chart', () => {
     expect(peersOf(defaults, 'grpc-scaler')).toEqual([keda]);
     expect(peersOf(defaults, 'http-metrics')).toEqual([keda, monitoring]);
 
-    const prometheus = [{ namespaceSelector: { matchLabels: { team: 'observability' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }];
+    const prometheus = [
+      {
+        namespaceSelector: { matchLabels: { team: 'observability' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
+    ];
     const custom = renderChart({
       release: RELEASE,
       namespace: 'podpool-system',
@@ -718,7 +896,12 @@ describe('the Helm chart', () => {
     expect(peersOf(custom, 'http-metrics')).toEqual([keda, prometheus]);
     expect(peersOf(custom, 'https-reserve')).toEqual([keda]);
     // An empty list admits any source to that rule's ports.
-    const open = renderChart({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'networkPolicy.enabled': true, 'networkPolicy.metricsFrom': [] } }).objects;
+    const open = renderChart({
+      release: RELEASE,
+      namespace: 'podpool-system',
+      kubeVersion,
+      values: { 'networkPolicy.enabled': true, 'networkPolicy.metricsFrom': [] },
+    }).objects;
     expect(peersOf(open, 'http-metrics')).toEqual([keda, undefined]);
   });
 
@@ -730,7 +913,10 @@ describe('the Helm chart', () => {
     [{ 'ports.webhook': 70000 }, "at '/ports/webhook': maximum"],
     [{ 'example.scaledObject.trigger': 'cron' }, "at '/example/scaledObject/trigger'"],
     [{ 'resources.limits.memory': 'lots' }, "at '/resources/limits/memory'"],
-    [{ 'networkPolicy.metricsFrom': [{ namespaceSelectors: {} }] }, "at '/networkPolicy/metricsFrom/0': additional properties 'namespaceSelectors' not allowed"],
+    [
+      { 'networkPolicy.metricsFrom': [{ namespaceSelectors: {} }] },
+      "at '/networkPolicy/metricsFrom/0': additional properties 'namespaceSelectors' not allowed",
+    ],
     [{ 'networkPolicy.scalerAndMetricsFrom': [] }, "at '/networkPolicy': additional properties 'scalerAndMetricsFrom' not allowed"],
   ])('values.schema.json rejects %j', (values, message) => {
     const result = helm(templateArgs({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values }));
@@ -740,10 +926,19 @@ describe('the Helm chart', () => {
   });
 
   it('refuses several replicas without leader election', () => {
-    const result = helm(templateArgs({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'leaderElection.enabled': false } }));
+    const result = helm(
+      templateArgs({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'leaderElection.enabled': false } }),
+    );
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('leaderElection.enabled=false needs replicaCount=1');
-    const single = helm(templateArgs({ release: RELEASE, namespace: 'podpool-system', kubeVersion, values: { 'leaderElection.enabled': false, replicaCount: 1 } }));
+    const single = helm(
+      templateArgs({
+        release: RELEASE,
+        namespace: 'podpool-system',
+        kubeVersion,
+        values: { 'leaderElection.enabled': false, replicaCount: 1 },
+      }),
+    );
     expect(single.status, single.stderr).toBe(0);
     expect(single.stdout).toContain('--leader-elect=false');
   });
@@ -785,14 +980,24 @@ describe('helm install, upgrade and uninstall keep the certificates in the TLS S
     expect(empty.data ?? {}).toEqual({});
 
     // What the operator stores (src/tls/secret-store.ts SECRET_KEYS), written the way a replace keeps metadata.
-    const data = Object.fromEntries(['tls.crt', 'tls.key', 'ca.crt', 'ca.key', 'ca-bundle.crt'].map((k) => [k, Buffer.from(`${k} of the operator`).toString('base64')]));
+    const data = Object.fromEntries(
+      ['tls.crt', 'tls.key', 'ca.crt', 'ca.key', 'ca-bundle.crt'].map((k) => [k, Buffer.from(`${k} of the operator`).toString('base64')]),
+    );
     const filled = kubectl(['patch', 'secret', '-n', namespace, `${fullname}-tls`, '--type=merge', '-p', JSON.stringify({ data })]);
     expect(filled.status, filled.stderr).toBe(0);
 
     // An upgrade that changes the release: the three-way merge must leave the data alone.
     const upgraded = helmWithCluster(['upgrade', RELEASE, CHART_DIR, '--namespace', namespace, ...values, '--set', 'logLevel=debug']);
     expect(upgraded.status, upgraded.stderr).toBe(0);
-    const deployment = kubectl(['get', 'deployment', '-n', namespace, fullname, '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="LOG_LEVEL")].value}']);
+    const deployment = kubectl([
+      'get',
+      'deployment',
+      '-n',
+      namespace,
+      fullname,
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="LOG_LEVEL")].value}',
+    ]);
     expect(deployment.stdout).toBe('debug');
     expect((await secret()).data).toEqual(data);
 
@@ -838,11 +1043,13 @@ describe("the operator under the chart's RBAC", () => {
 
   const ready = async (): Promise<V1Pod[]> =>
     (await core.listNamespacedPod({ namespace: poolNamespace, labelSelector: `${POOL_LABEL}=rbac,${STATE_LABEL}=ready` })).items.filter(
-      (pod) => pod.metadata?.deletionTimestamp === undefined && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      (pod) =>
+        pod.metadata?.deletionTimestamp === undefined && pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
     );
 
   const reservations = (path = ''): string => `/api/v1/namespaces/${poolNamespace}/podpools/rbac/reservations${path}`;
-  const call = (method: string, path: string, body?: unknown) => callReservations({ port: operator?.reservationsPort, ca }, method, path, userToken, body);
+  const call = (method: string, path: string, body?: unknown) =>
+    callReservations({ port: operator?.reservationsPort, ca }, method, path, userToken, body);
 
   const calls = (): ApiCall[] => proxy?.calls ?? [];
   const matches = (p: Permission, c: ApiCall): boolean =>
@@ -854,7 +1061,9 @@ describe("the operator under the chart's RBAC", () => {
 
   /** Flags `podpool operator --help` lists. */
   const supportedFlags = (): Set<string> => {
-    const result = spawnSync(join(process.cwd(), 'node_modules/.bin/node'), ['--import', 'tsx', 'src/cli/main.ts', 'operator', '--help'], { encoding: 'utf8' });
+    const result = spawnSync(join(process.cwd(), 'node_modules/.bin/node'), ['--import', 'tsx', 'src/cli/main.ts', 'operator', '--help'], {
+      encoding: 'utf8',
+    });
     return new Set([...result.stdout.matchAll(/--([a-z][a-z-]*)/g)].map((match) => match[1] ?? ''));
   };
 
@@ -868,8 +1077,15 @@ describe("the operator under the chart's RBAC", () => {
     // Cluster-scoped names (ClusterRole, webhook configuration) must not collide across runs on one API server.
     fullname = `podpool-${releaseNamespace.slice(-6)}`;
     names = { lease: 'podpool-controller', tlsSecret: `${fullname}-tls`, webhookConfiguration: fullname };
-    ({ objects: rendered } = renderChart({ release: RELEASE, namespace: releaseNamespace, kubeVersion: serverKubeVersion(), values: { fullnameOverride: fullname } }));
-    rbacObjects = rendered.filter((object) => ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(object.kind));
+    ({ objects: rendered } = renderChart({
+      release: RELEASE,
+      namespace: releaseNamespace,
+      kubeVersion: serverKubeVersion(),
+      values: { fullnameOverride: fullname },
+    }));
+    rbacObjects = rendered.filter((object) =>
+      ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(object.kind),
+    );
     // The operator's objects as the chart makes them: its RBAC, the empty TLS Secret.
     const applied = kubectl(['apply', '-f', '-'], { input: toYamlStream([...rbacObjects, find(rendered, 'Secret', names.tlsSecret)]) });
     if (applied.status !== 0) throw new Error(`applying the chart's RBAC and Secret failed: ${applied.stderr}`);
@@ -906,7 +1122,12 @@ describe("the operator under the chart's RBAC", () => {
     const start = async (): Promise<{ running: OperatorProcess } | { exitedLog: string }> => {
       let op: OperatorProcess;
       try {
-        op = await startOperatorProcess({ leaseNamespace: releaseNamespace, identity: 'helm-rbac', kubeconfigPath: proxiedKubeconfig, extraArgs });
+        op = await startOperatorProcess({
+          leaseNamespace: releaseNamespace,
+          identity: 'helm-rbac',
+          kubeconfigPath: proxiedKubeconfig,
+          extraArgs,
+        });
       } catch (error) {
         const logFile = /log: (\S+)/.exec(String(error))?.[1];
         if (logFile === undefined) throw error;
@@ -947,8 +1168,12 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${poolNamespace}}]
   afterAll(async () => {
     await operator?.stop();
     proxy?.close();
-    const clusterScoped = [...rbacObjects.filter((object) => object.kind.startsWith('Cluster')), ...(webhookConfiguration ? [webhookConfiguration] : [])];
-    if (clusterScoped.length > 0) kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], { input: toYamlStream(clusterScoped) });
+    const clusterScoped = [
+      ...rbacObjects.filter((object) => object.kind.startsWith('Cluster')),
+      ...(webhookConfiguration ? [webhookConfiguration] : []),
+    ];
+    if (clusterScoped.length > 0)
+      kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], { input: toYamlStream(clusterScoped) });
   });
 
   it('fills the TLS Secret and trusts its CA in the webhook configuration', async () => {
@@ -975,19 +1200,33 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${poolNamespace}}]
         apiVersion: `${API_GROUP}/${API_VERSION}`,
         kind: 'PodPool',
         metadata: { name: 'rbac' },
-        spec: { targetReadyPods: 3, maxPoolSize: 10, warmupSeconds: 5, scaleDownStabilizationSeconds: 0, podTemplate: { spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+        spec: {
+          targetReadyPods: 3,
+          maxPoolSize: 10,
+          warmupSeconds: 5,
+          scaleDownStabilizationSeconds: 0,
+          podTemplate: { spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        },
       },
     });
     await eventually('3 Ready pods labelled ready', async () => (await ready()).length === 3, 45_000);
     await eventually('status.readyPods = 3', async () => {
-      const pool = (await custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL, namespace: poolNamespace, name: 'rbac' })) as PodPool;
+      const pool = (await custom.getNamespacedCustomObject({
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: PLURAL,
+        namespace: poolNamespace,
+        name: 'rbac',
+      })) as PodPool;
       return pool.status?.readyPods === 3;
     });
     await eventually('a ScaledUp event', async () => {
       const events = await core.listNamespacedEvent({ namespace: poolNamespace, fieldSelector: 'involvedObject.name=rbac' });
       return events.items.some((event) => event.reason === 'ScaledUp');
     });
-    const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: releaseNamespace, name: 'podpool-controller' });
+    const lease = await kc
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ namespace: releaseNamespace, name: 'podpool-controller' });
     expect(lease.spec?.holderIdentity).toBe('helm-rbac');
   }, 90_000);
 
@@ -1014,11 +1253,17 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${poolNamespace}}]
   }, 120_000);
 
   it('stamps pool pods and denies a pod naming an unknown pool, called by the API server', async () => {
-    const stamped = await core.createNamespacedPod({ namespace: poolNamespace, body: { metadata: { name: 'by-hand', labels: { [POOL_LABEL]: 'rbac' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+    const stamped = await core.createNamespacedPod({
+      namespace: poolNamespace,
+      body: { metadata: { name: 'by-hand', labels: { [POOL_LABEL]: 'rbac' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+    });
     expect(stamped.metadata?.labels?.[STATE_LABEL]).toBe('warming');
     // The cache does not know `nope`: the webhook asks the API server (get podpools) before denying.
     await expect(
-      core.createNamespacedPod({ namespace: poolNamespace, body: { metadata: { name: 'typo', labels: { [POOL_LABEL]: 'nope' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } }),
+      core.createNamespacedPod({
+        namespace: poolNamespace,
+        body: { metadata: { name: 'typo', labels: { [POOL_LABEL]: 'nope' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      }),
     ).rejects.toMatchObject({ code: 403 });
     expect(calls().some((c) => c.resource === 'podpools' && c.verb === 'get' && c.name === 'nope' && c.status === 404)).toBe(true);
   });
@@ -1070,34 +1315,50 @@ subjects: [{kind: ServiceAccount, name: editor, namespace: ${poolNamespace}}]
     const applied = kubectl(['apply', '-f', '-'], { input: claim, kubeconfigPath: editor.path });
     expect(applied.status, applied.stderr).toBe(0);
     const claimRef = { group: API_GROUP, version: API_VERSION, plural: CLAIM_PLURAL, namespace: poolNamespace, name: 'by-editor' };
-    const bound = await eventually('the claim to be Bound', async () => {
-      const current = (await custom.getNamespacedCustomObject(claimRef)) as PodPoolClaim;
-      return current.status?.phase === 'Bound' ? current : undefined;
-    }, 30_000);
+    const bound = await eventually(
+      'the claim to be Bound',
+      async () => {
+        const current = (await custom.getNamespacedCustomObject(claimRef)) as PodPoolClaim;
+        return current.status?.phase === 'Bound' ? current : undefined;
+      },
+      30_000,
+    );
     const podName = bound.status?.podName ?? '';
     const pod = await core.readNamespacedPod({ namespace: poolNamespace, name: podName });
     expect(pod.metadata?.ownerReferences?.map((owner) => owner.uid)).toEqual([bound.metadata.uid]);
-    expect(kubectl(['delete', `${CLAIM_PLURAL}.${API_GROUP}`, 'by-editor', '-n', poolNamespace], { kubeconfigPath: editor.path }).status).toBe(0);
-    await eventually('the claimed pod to go', async () => {
-      try {
-        return (await core.readNamespacedPod({ namespace: poolNamespace, name: podName })).metadata?.deletionTimestamp !== undefined;
-      } catch (error) {
-        return (error as { code?: number }).code === 404;
-      }
-    }, 30_000);
+    expect(
+      kubectl(['delete', `${CLAIM_PLURAL}.${API_GROUP}`, 'by-editor', '-n', poolNamespace], { kubeconfigPath: editor.path }).status,
+    ).toBe(0);
+    await eventually(
+      'the claimed pod to go',
+      async () => {
+        try {
+          return (await core.readNamespacedPod({ namespace: poolNamespace, name: podName })).metadata?.deletionTimestamp !== undefined;
+        } catch (error) {
+          return (error as { code?: number }).code === 404;
+        }
+      },
+      30_000,
+    );
   }, 120_000);
 
   it('made only calls the chart allows, each listed in OPERATOR_PERMISSIONS, and used every row', async () => {
     // Let the Lease renew at least once more, so `update` is seen however fast the steps above ran.
     const renewed = calls().filter((c) => c.resource === 'leases' && c.verb === 'update').length;
-    await eventually('a Lease renewal', async () => calls().filter((c) => c.resource === 'leases' && c.verb === 'update').length > renewed, 20_000);
+    await eventually(
+      'a Lease renewal',
+      async () => calls().filter((c) => c.resource === 'leases' && c.verb === 'update').length > renewed,
+      20_000,
+    );
     const seen = calls();
     const refused = seen.filter((c) => c.status === 401 || c.status === 403);
     expect(refused, 'calls the API server refused under the chart RBAC').toEqual([]);
     const unlisted = seen.filter((c) => !OPERATOR_PERMISSIONS.some((p) => matches(p, c)));
     expect(unlisted, 'calls the operator made that OPERATOR_PERMISSIONS does not list').toEqual([]);
     expect(proxy?.nonResource, 'non-resource requests').toEqual([]);
-    const unused = OPERATOR_PERMISSIONS.filter((p) => !seen.some((c) => matches(p, c))).map((p) => permissionKey(p.scope, p.group, p.resource, p.verb, p.name));
+    const unused = OPERATOR_PERMISSIONS.filter((p) => !seen.some((c) => matches(p, c))).map((p) =>
+      permissionKey(p.scope, p.group, p.resource, p.verb, p.name),
+    );
     expect(unused, 'rows of OPERATOR_PERMISSIONS this test never saw used').toEqual([]);
     // And the chart grants exactly the table.
     expect(grantedPermissionKeys(rendered, fullname)).toEqual(expectedPermissionKeys(names, { certManager: false }));

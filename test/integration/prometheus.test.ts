@@ -9,7 +9,15 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POOL_LABEL, STATE_LABEL } from '../../src/api/labels.js';
 import { promtool, startPrometheus, type RunningPrometheus } from '../../dev/cluster/prometheus.js';
-import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
+import {
+  adminKubeConfig,
+  createNamespace,
+  createPodPool,
+  eventually,
+  installCrd,
+  kubectl,
+  serviceAccountKubeconfig,
+} from './support/cluster.js';
 import { scrape } from '../../dev/probes/metrics.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 import { callReservations, type ReservationsAnswer } from '../../dev/probes/reservations-api.js';
@@ -41,7 +49,13 @@ describe('metrics and rules in a real Prometheus', () => {
   const ready = async (): Promise<V1Pod[]> =>
     (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace, labelSelector: `${POOL_LABEL}=${POOL},${STATE_LABEL}=ready` })).items;
   const reserve = (user: string, wait = ''): Promise<ReservationsAnswer> =>
-    callReservations({ port: operator?.reservationsPort, ca }, 'POST', `/api/v1/namespaces/${namespace}/podpools/${POOL}/reservations${wait}`, token, { user });
+    callReservations(
+      { port: operator?.reservationsPort, ca },
+      'POST',
+      `/api/v1/namespaces/${namespace}/podpools/${POOL}/reservations${wait}`,
+      token,
+      { user },
+    );
   const value = async (expr: string): Promise<number | undefined> => {
     const [sample] = (await prometheus?.query(expr)) ?? [];
     return sample === undefined ? undefined : Number(sample.value[1]);
@@ -81,13 +95,18 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
 
   it('records the availability the callers of a reservation burst saw, in every window, against the pool target', async () => {
     // Every outcome's series is in Prometheus at 0 before the first reservation, so rate() counts all of them.
-    await eventually('the outcome series at 0 in Prometheus', async () => (await prometheus?.query(`podpool_reservations_total{${poolSelector()}} == 0`))?.length === 4, 15_000);
+    await eventually(
+      'the outcome series at 0 in Prometheus',
+      async () => (await prometheus?.query(`podpool_reservations_total{${poolSelector()}} == 0`))?.length === 4,
+      15_000,
+    );
     // More callers than ready pods, at once: some warm, the rest refused, and those that wait served cold by the refill.
     const answers = await Promise.all([
       ...Array.from({ length: 10 }, (_, i) => reserve(`now-${i}`)),
       ...Array.from({ length: 3 }, (_, i) => reserve(`waits-${i}`, '?wait=30s')),
     ]);
-    const outcome = (answer: ReservationsAnswer): string => (answer.status === 201 ? String(answer.body.outcome) : answer.status === 503 ? 'refused' : 'failed');
+    const outcome = (answer: ReservationsAnswer): string =>
+      answer.status === 201 ? String(answer.body.outcome) : answer.status === 503 ? 'refused' : 'failed';
     const counts: Record<string, number> = {};
     for (const answer of answers) counts[outcome(answer)] = (counts[outcome(answer)] ?? 0) + 1;
     expect(counts.failed, JSON.stringify(answers.filter((a) => outcome(a) === 'failed'))).toBeUndefined();
@@ -95,14 +114,25 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
     expect(counts.refused ?? 0).toBeGreaterThan(0);
     const availability = (counts.warm ?? 0) / answers.length;
 
-    await eventually('Prometheus to scrape every answer', async () => (await value(`sum(podpool_reservations_total{${poolSelector()}})`)) === answers.length, 15_000);
-    for (const [name, expected] of Object.entries(counts)) expect(await value(`podpool_reservations_total{${poolSelector()},outcome="${name}"}`), name).toBe(expected);
+    await eventually(
+      'Prometheus to scrape every answer',
+      async () => (await value(`sum(podpool_reservations_total{${poolSelector()}})`)) === answers.length,
+      15_000,
+    );
+    for (const [name, expected] of Object.entries(counts))
+      expect(await value(`podpool_reservations_total{${poolSelector()},outcome="${name}"}`), name).toBe(expected);
     for (const window of WINDOWS) {
-      const recorded = await eventually(`the ${window} availability recorded`, async () => {
-        const current = await value(`namespace_pool:podpool_reservation_availability:ratio_rate${window}{${poolSelector()}}`);
-        return current !== undefined && Math.abs(current - availability) < 1e-9 ? current : undefined;
-      }, 10_000).catch(async (error: unknown) => {
-        throw new Error(`${String(error)}; recorded ${await value(`namespace_pool:podpool_reservation_availability:ratio_rate${window}{${poolSelector()}}`)}, callers saw ${availability} (${JSON.stringify(counts)})`);
+      const recorded = await eventually(
+        `the ${window} availability recorded`,
+        async () => {
+          const current = await value(`namespace_pool:podpool_reservation_availability:ratio_rate${window}{${poolSelector()}}`);
+          return current !== undefined && Math.abs(current - availability) < 1e-9 ? current : undefined;
+        },
+        10_000,
+      ).catch(async (error: unknown) => {
+        throw new Error(
+          `${String(error)}; recorded ${await value(`namespace_pool:podpool_reservation_availability:ratio_rate${window}{${poolSelector()}}`)}, callers saw ${availability} (${JSON.stringify(counts)})`,
+        );
       });
       expect(recorded).toBeCloseTo(availability, 9);
     }
@@ -110,10 +140,14 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
 
     // The fast burn alert is pending (its `for` is 2 minutes) exactly when the burst burned over 14.4x the budget.
     const burning = 1 - availability > 14.4 * (1 - 0.99);
-    const pending = await eventually('the fast burn alert evaluated', async () => {
-      const alerts = await prometheus?.query(`ALERTS{alertname="PodPoolErrorBudgetBurnFast",${poolSelector()}}`);
-      return burning ? (alerts?.length === 1 ? alerts : undefined) : alerts;
-    }, 10_000);
+    const pending = await eventually(
+      'the fast burn alert evaluated',
+      async () => {
+        const alerts = await prometheus?.query(`ALERTS{alertname="PodPoolErrorBudgetBurnFast",${poolSelector()}}`);
+        return burning ? (alerts?.length === 1 ? alerts : undefined) : alerts;
+      },
+      10_000,
+    );
     expect(pending.map((alert) => alert.metric.alertstate)).toEqual(burning ? ['pending'] : []);
 
     // Cold callers waited for the refill, and the histogram saw each of them.
@@ -122,7 +156,9 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
 
   it('evaluates every recording rule and alert without an error', async () => {
     const response = await fetch(`${prometheus?.url}/api/v1/rules`);
-    const body = (await response.json()) as { data: { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] } };
+    const body = (await response.json()) as {
+      data: { groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] };
+    };
     const rules = body.data.groups.flatMap((group) => group.rules);
     expect(rules.length).toBeGreaterThanOrEqual(16);
     expect(rules.filter((rule) => rule.health !== 'ok').map((rule) => `${rule.name}: ${rule.health} ${rule.lastError ?? ''}`)).toEqual([]);
@@ -132,9 +168,15 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
     // Traffic for the operator panels: the scaler's HTTP twin and one admission review.
     expect((await fetch(`http://127.0.0.1:${operator?.metricsPort}/scaler/v1/namespaces/${namespace}/podpools/${POOL}`)).status).toBe(200);
     await callReservations({ port: operator?.webhookPort, ca }, 'POST', '/mutate-v1-pod', undefined, {}).catch(() => undefined);
-    await eventually('two scrapes of the admission counter', async () => ((await value('count_over_time(podpool_admission_requests_total[1m])')) ?? 0) >= 2, 15_000);
+    await eventually(
+      'two scrapes of the admission counter',
+      async () => ((await value('count_over_time(podpool_admission_requests_total[1m])')) ?? 0) >= 2,
+      15_000,
+    );
     const panels = (JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: DashboardPanel[] }).panels;
-    const queries = panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: asGrafanaSendsIt(target.expr) })));
+    const queries = panels.flatMap((panel) =>
+      (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: asGrafanaSendsIt(target.expr) })),
+    );
     expect(queries.length).toBeGreaterThanOrEqual(20);
     const empty: string[] = [];
     for (const { panel, expr } of queries) if (((await prometheus?.query(expr)) ?? []).length === 0) empty.push(`${panel}: ${expr}`);

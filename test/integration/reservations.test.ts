@@ -4,9 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../src/api/labels.js';
+import {
+  API_GROUP,
+  API_VERSION,
+  PLURAL,
+  POOL_LABEL,
+  RESERVED_AT_ANNOTATION,
+  RESERVED_BY_ANNOTATION,
+  RESERVED_BY_CALLER_ANNOTATION,
+  STATE_LABEL,
+} from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
-import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, serviceAccountKubeconfig } from './support/cluster.js';
+import {
+  adminKubeConfig,
+  createNamespace,
+  createPodPool,
+  eventually,
+  installCrd,
+  kubectl,
+  serviceAccountKubeconfig,
+} from './support/cluster.js';
 import { canI, renderChart, serverKubeVersion, toYamlStream, type KubeObject } from './support/helm.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 import { callReservations } from '../../dev/probes/reservations-api.js';
@@ -89,7 +106,10 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
 
   it('answers 401, 403, 404 and 400 as JSON and reserves nothing', async () => {
     const [a] = replicas as [OperatorProcess];
-    expect(await call(a, 'POST', reservations(), undefined, { user: 'u' })).toMatchObject({ status: 401, body: { error: expect.any(String) } });
+    expect(await call(a, 'POST', reservations(), undefined, { user: 'u' })).toMatchObject({
+      status: 401,
+      body: { error: expect.any(String) },
+    });
     expect(await call(a, 'POST', reservations(), 'not-a-token', { user: 'u' })).toMatchObject({ status: 401 });
     expect(await call(a, 'POST', reservations(), strangerToken, { user: 'u' })).toMatchObject({ status: 403 });
     expect(await call(a, 'POST', reservations('missing'), userToken, { user: 'u' })).toMatchObject({ status: 404 });
@@ -100,7 +120,9 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
 
   it('hands out each of 50 ready pods exactly once to 200 concurrent callers on two replicas', async () => {
     const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => call(replicas[i % 2] as OperatorProcess, 'POST', reservations(), userToken, { user: `user-${i}` })),
+      Array.from({ length: 200 }, (_, i) =>
+        call(replicas[i % 2] as OperatorProcess, 'POST', reservations(), userToken, { user: `user-${i}` }),
+      ),
     );
     const won = answers.filter((a) => a.status === 201);
     expect(won).toHaveLength(POOL_SIZE);
@@ -197,10 +219,16 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
     const [a, b] = replicas as [OperatorProcess, OperatorProcess];
     // The chart's two reservation roles, as an installation has them, bound per namespace.
     const fullname = `resv-${namespace}`;
-    chartRoles = renderChart({ release: fullname, namespace: leaseNamespace, kubeVersion: serverKubeVersion(), values: { fullnameOverride: fullname } }).objects.filter(
-      (object) => object.kind === 'ClusterRole' && object.metadata.name.startsWith(`${fullname}-reservations-`),
-    );
-    expect(chartRoles.map((role) => role.metadata.name).sort()).toEqual([`${fullname}-reservations-admin`, `${fullname}-reservations-user`]);
+    chartRoles = renderChart({
+      release: fullname,
+      namespace: leaseNamespace,
+      kubeVersion: serverKubeVersion(),
+      values: { fullnameOverride: fullname },
+    }).objects.filter((object) => object.kind === 'ClusterRole' && object.metadata.name.startsWith(`${fullname}-reservations-`));
+    expect(chartRoles.map((role) => role.metadata.name).sort()).toEqual([
+      `${fullname}-reservations-admin`,
+      `${fullname}-reservations-user`,
+    ]);
     const bindings = [
       ['neighbour', `${fullname}-reservations-user`],
       ['session-reaper', `${fullname}-reservations-admin`],
@@ -215,21 +243,31 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
     const neighbour = await serviceAccountKubeconfig(kc, namespace, 'neighbour');
     const reaper = await serviceAccountKubeconfig(kc, namespace, 'session-reaper');
     const onReservations = (verb: string) => [verb, `${PLURAL}.${API_GROUP}`, '--subresource=reservations', '-n', namespace];
-    await eventually('the bindings to be in force', async () => canI(neighbour.path, onReservations('delete')) && canI(reaper.path, onReservations('release-any')), 10_000);
+    await eventually(
+      'the bindings to be in force',
+      async () => canI(neighbour.path, onReservations('delete')) && canI(reaper.path, onReservations('release-any')),
+      10_000,
+    );
     expect(canI(neighbour.path, onReservations('release-any'))).toBe(false);
 
     // Every pod the frontend reserved records its authenticated identity, not the `user` it named.
-    const reserved = (await core.listNamespacedPod({ namespace, labelSelector: `${STATE_LABEL}=reserved` })).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+    const reserved = (await core.listNamespacedPod({ namespace, labelSelector: `${STATE_LABEL}=reserved` })).items.filter(
+      (p) => p.metadata?.deletionTimestamp === undefined,
+    );
     expect(reserved.length).toBeGreaterThanOrEqual(3);
     const frontend = `system:serviceaccount:${namespace}:frontend`;
     for (const pod of reserved) expect(pod.metadata?.annotations?.[RESERVED_BY_CALLER_ANNOTATION]).toBe(frontend);
     const [byOwner, byReaper, unrecorded] = reserved.map((pod) => pod.metadata?.name ?? '') as [string, string, string];
     const release = (replica: OperatorProcess, pod: string, token: string) => call(replica, 'DELETE', `${reservations()}/${pod}`, token);
-    const stillReserved = async (pod: string) => (await core.readNamespacedPod({ namespace, name: pod })).metadata?.deletionTimestamp === undefined;
+    const stillReserved = async (pod: string) =>
+      (await core.readNamespacedPod({ namespace, name: pod })).metadata?.deletionTimestamp === undefined;
 
     // Allowed to delete reservations, but not this one: 403 in the documented shape, and the pod stays.
     const refused = await release(a, byOwner, neighbour.token);
-    expect(refused).toMatchObject({ status: 403, body: { error: 'Forbidden', message: expect.stringMatching(/another caller reserved it.*release-any/) } });
+    expect(refused).toMatchObject({
+      status: 403,
+      body: { error: 'Forbidden', message: expect.stringMatching(/another caller reserved it.*release-any/) },
+    });
     expect(await release(b, byOwner, neighbour.token)).toMatchObject({ status: 403 });
     expect(await stillReserved(byOwner)).toBe(true);
     expect(await release(b, byOwner, userToken)).toMatchObject({ status: 200, body: { pod: byOwner, released: true } });
@@ -237,9 +275,15 @@ subjects: [{kind: ServiceAccount, name: frontend, namespace: ${namespace}}]
 
     // A reservation from before callers were recorded: not even its reserving caller may release it.
     expect(kubectl(['annotate', 'pod', unrecorded, '-n', namespace, `${RESERVED_BY_CALLER_ANNOTATION}-`]).status).toBe(0);
-    await eventually('replica a to see the reservation without a caller', async () =>
-      /no caller was recorded/.test(String((await release(a, unrecorded, neighbour.token)).body.message)), 10_000);
-    expect(await release(a, unrecorded, userToken)).toMatchObject({ status: 403, body: { error: 'Forbidden', message: expect.stringMatching(/no caller was recorded/) } });
+    await eventually(
+      'replica a to see the reservation without a caller',
+      async () => /no caller was recorded/.test(String((await release(a, unrecorded, neighbour.token)).body.message)),
+      10_000,
+    );
+    expect(await release(a, unrecorded, userToken)).toMatchObject({
+      status: 403,
+      body: { error: 'Forbidden', message: expect.stringMatching(/no caller was recorded/) },
+    });
     expect(await stillReserved(unrecorded)).toBe(true);
     expect(await release(a, unrecorded, reaper.token)).toMatchObject({ status: 200, body: { pod: unrecorded, released: true } });
   });

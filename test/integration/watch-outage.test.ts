@@ -20,10 +20,14 @@ describe('informers after 410 Gone', () => {
   let operator: OperatorProcess;
 
   const livePods = async (pool: string): Promise<V1Pod[]> =>
-    (await core.listNamespacedPod({ namespace, labelSelector: `${POOL_LABEL}=${pool}` })).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+    (await core.listNamespacedPod({ namespace, labelSelector: `${POOL_LABEL}=${pool}` })).items.filter(
+      (p) => p.metadata?.deletionTimestamp === undefined,
+    );
   const readyPods = async (pool: string, count: number): Promise<V1Pod[] | undefined> => {
     const pods = await livePods(pool);
-    return pods.length === count && pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? pods : undefined;
+    return pods.length === count && pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      ? pods
+      : undefined;
   };
   const control = async (action: string): Promise<string> => {
     const response = await fetch(`${inject('controlUrl')}/${action}`, { method: 'POST' });
@@ -65,7 +69,11 @@ describe('informers after 410 Gone', () => {
       await custom.deleteNamespacedCustomObject({ ...ref, namespace, name: 'doomed' });
       await pool('born', 2);
       // The garbage collector takes the deleted pool's pods; the deleted pods are gone for good.
-      await eventually('the changes made in the API', async () => (await livePods('doomed')).length === 0 && (await livePods('keep')).length === 1, 30_000);
+      await eventually(
+        'the changes made in the API',
+        async () => (await livePods('doomed')).length === 0 && (await livePods('keep')).length === 1,
+        30_000,
+      );
       const revision = Number(await control('compact-etcd'));
       expect(revision).toBeGreaterThan(0);
       // A fresh watch cache starts after the compaction: the operator's resourceVersions are too old.
@@ -79,7 +87,10 @@ describe('informers after 410 Gone', () => {
     await eventually('born at 2 Ready pods', () => readyPods('born', 2), 60_000);
     const after = await scrape(operator.metricsPort);
     for (const resource of ['pods', 'podpools']) {
-      expect(sumOf(after, 'podpool_informer_lists_total', { resource }), `${resource} re-listed (operator log: ${operator.logFile})`).toBeGreaterThan(sumOf(listsBefore, 'podpool_informer_lists_total', { resource }));
+      expect(
+        sumOf(after, 'podpool_informer_lists_total', { resource }),
+        `${resource} re-listed (operator log: ${operator.logFile})`,
+      ).toBeGreaterThan(sumOf(listsBefore, 'podpool_informer_lists_total', { resource }));
     }
     expect(sumOf(after, 'podpool_pods_created_total', { namespace, pool: 'keep' })).toBe(5);
     // The deleted pool is gone from the operator's cache too: its scaler no longer knows it.

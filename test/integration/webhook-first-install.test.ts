@@ -62,7 +62,11 @@ describe('two replicas on the empty TLS Secret of a first install', () => {
       namespace: operatorNamespace,
       body: { metadata: { name: SECRET, annotations: { 'helm.sh/resource-policy': 'keep' } }, type: 'Opaque' },
     });
-    const configuration = webhookConfiguration({ target: { url: `https://127.0.0.1:${front.port}` }, operatorNamespace, name: configurationName });
+    const configuration = webhookConfiguration({
+      target: { url: `https://127.0.0.1:${front.port}` },
+      operatorNamespace,
+      name: configurationName,
+    });
     configuration.webhooks![0]!.namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': namespace } };
     // Fail: an untrusted certificate on either replica fails the pod creation instead of skipping the webhook.
     configuration.webhooks![0]!.failurePolicy = 'Fail';
@@ -91,7 +95,10 @@ describe('two replicas on the empty TLS Secret of a first install', () => {
     for (let i = 0; i < 20; i += 1) {
       const pod = await core.createNamespacedPod({
         namespace,
-        body: { metadata: { name: `first-${i}`, labels: { [POOL_LABEL]: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        body: {
+          metadata: { name: `first-${i}`, labels: { [POOL_LABEL]: 'web' } },
+          spec: { containers: [{ name: 'c', image: 'busybox' }] },
+        },
       });
       expect(pod.metadata?.labels?.[STATE_LABEL], `pod ${i}`).toBe('warming');
       expect(pod.metadata?.labels?.[TEMPLATE_HASH_LABEL], `pod ${i}`).toMatch(/^[0-9a-f]{10}$/);

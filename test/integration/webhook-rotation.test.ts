@@ -42,7 +42,11 @@ describe('webhook certificate rotation in a running operator (short validity)', 
     namespace = await createNamespace(kc, 'rot');
     configurationName = `podpool-rot-${namespace}`;
     webhookPort = await freePort();
-    const configuration = webhookConfiguration({ target: { url: `https://127.0.0.1:${webhookPort}` }, operatorNamespace, name: configurationName });
+    const configuration = webhookConfiguration({
+      target: { url: `https://127.0.0.1:${webhookPort}` },
+      operatorNamespace,
+      name: configurationName,
+    });
     configuration.webhooks![0]!.namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': namespace } };
     // Fail: a certificate the API server does not trust fails the pod creation instead of skipping the webhook.
     configuration.webhooks![0]!.failurePolicy = 'Fail';
@@ -73,11 +77,15 @@ describe('webhook certificate rotation in a running operator (short validity)', 
     const observations: Observation[] = [];
     const deadline = Date.now() + 100_000;
     let podIndex = 0;
-    const rotatedServing = (): boolean => observations.some((o, i) => i > 0 && o.serial !== observations[i - 1]!.serial && o.signer === observations[i - 1]!.signer);
+    const rotatedServing = (): boolean =>
+      observations.some((o, i) => i > 0 && o.serial !== observations[i - 1]!.serial && o.signer === observations[i - 1]!.signer);
     const rotatedAuthority = (): boolean => new Set(observations.map((o) => o.signer)).size > 1;
 
     while (!(rotatedServing() && rotatedAuthority())) {
-      if (Date.now() > deadline) throw new Error(`no complete rotation within 100 s; saw ${JSON.stringify(observations.map((o) => o.serial))}; log: ${operator.logFile}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no complete rotation within 100 s; saw ${JSON.stringify(observations.map((o) => o.serial))}; log: ${operator.logFile}`,
+        );
       // Certificate first, then the caBundle: the operator patches the bundle before it serves a new CA's certificate.
       const presented = await presentedCertificate(webhookPort);
       const bundle = await caBundle();
@@ -88,7 +96,10 @@ describe('webhook certificate rotation in a running operator (short validity)', 
       podIndex += 1;
       const pod = await core.createNamespacedPod({
         namespace,
-        body: { metadata: { name: `pool-pod-${podIndex}`, labels: { [POOL_LABEL]: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        body: {
+          metadata: { name: `pool-pod-${podIndex}`, labels: { [POOL_LABEL]: 'web' } },
+          spec: { containers: [{ name: 'c', image: 'busybox' }] },
+        },
       });
       expect(pod.metadata?.labels?.[STATE_LABEL]).toBe('warming');
       await sleep(500);
@@ -104,7 +115,10 @@ describe('webhook certificate rotation in a running operator (short validity)', 
     // Admissions still stamp after the rotation, and the one operator process neither exited nor started again.
     const pod = await core.createNamespacedPod({
       namespace,
-      body: { metadata: { name: 'after-rotation', labels: { [POOL_LABEL]: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+      body: {
+        metadata: { name: 'after-rotation', labels: { [POOL_LABEL]: 'web' } },
+        spec: { containers: [{ name: 'c', image: 'busybox' }] },
+      },
     });
     expect(pod.metadata?.labels?.[STATE_LABEL]).toBe('warming');
     expect(operator.child.exitCode).toBeNull();

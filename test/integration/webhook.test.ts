@@ -1,13 +1,25 @@
 import { AdmissionregistrationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_GROUP, API_GROUP_VERSION, API_VERSION, KIND, PLURAL, POOL_LABEL, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../src/api/labels.js';
+import {
+  API_GROUP,
+  API_GROUP_VERSION,
+  API_VERSION,
+  KIND,
+  PLURAL,
+  POOL_LABEL,
+  STATE_LABEL,
+  TEMPLATE_HASH_LABEL,
+} from '../../src/api/labels.js';
 import { templateHash } from '../../src/pool/template-hash.js';
 import { applyWebhookConfiguration, KubeLivePoolReader, webhookConfiguration } from '../../src/webhook/index.js';
 import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd } from './support/cluster.js';
 import { freePort } from '../../dev/cluster/control-plane.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
-const podTemplate = { metadata: { labels: { app: 'web', 'example.com/tier': 'sandbox' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+const podTemplate = {
+  metadata: { labels: { app: 'web', 'example.com/tier': 'sandbox' } },
+  spec: { containers: [{ name: 'c', image: 'busybox' }] },
+};
 
 describe('the admission webhook, called by a real kube-apiserver over TLS', () => {
   let kc: KubeConfig;
@@ -41,7 +53,11 @@ describe('the admission webhook, called by a real kube-apiserver over TLS', () =
     namespace = await createNamespace(kc, 'wh');
     configurationName = `podpool-it-${namespace}`;
     webhookPort = await freePort();
-    const configuration = webhookConfiguration({ target: { url: `https://127.0.0.1:${webhookPort}` }, operatorNamespace, name: configurationName });
+    const configuration = webhookConfiguration({
+      target: { url: `https://127.0.0.1:${webhookPort}` },
+      operatorNamespace,
+      name: configurationName,
+    });
     // Only this test's namespace, so other test files sharing the control plane are not affected.
     configuration.webhooks![0]!.namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': namespace } };
     configuration.webhooks![0]!.failurePolicy = 'Fail';
@@ -71,26 +87,53 @@ describe('the admission webhook, called by a real kube-apiserver over TLS', () =
 
   it('stamps a pod tied to its pool only by an owner reference (no label): the match condition routes it', async () => {
     const custom = kc.makeApiClient(CustomObjectsApi);
-    const pool = (await custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL, namespace, name: 'web' })) as { metadata: { uid: string } };
+    const pool = (await custom.getNamespacedCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      plural: PLURAL,
+      namespace,
+      name: 'web',
+    })) as { metadata: { uid: string } };
     const pod = await core.createNamespacedPod({
       namespace,
       body: {
-        metadata: { name: 'owned', ownerReferences: [{ apiVersion: API_GROUP_VERSION, kind: KIND, name: 'web', uid: pool.metadata.uid, controller: true }] },
+        metadata: {
+          name: 'owned',
+          ownerReferences: [{ apiVersion: API_GROUP_VERSION, kind: KIND, name: 'web', uid: pool.metadata.uid, controller: true }],
+        },
         spec: { containers: [{ name: 'c', image: 'busybox' }] },
       },
     });
-    expect(pod.metadata?.labels).toEqual({ [POOL_LABEL]: 'web', [STATE_LABEL]: 'warming', [TEMPLATE_HASH_LABEL]: templateHash(podTemplate), app: 'web', 'example.com/tier': 'sandbox' });
+    expect(pod.metadata?.labels).toEqual({
+      [POOL_LABEL]: 'web',
+      [STATE_LABEL]: 'warming',
+      [TEMPLATE_HASH_LABEL]: templateHash(podTemplate),
+      app: 'web',
+      'example.com/tier': 'sandbox',
+    });
   });
 
   it("routes an owner reference to a PodPool of any podpool.dev version, and not another group's PodPool (the API server evaluates the match condition)", async () => {
     const custom = kc.makeApiClient(CustomObjectsApi);
-    const pool = (await custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL, namespace, name: 'web' })) as { metadata: { uid: string } };
+    const pool = (await custom.getNamespacedCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      plural: PLURAL,
+      namespace,
+      name: 'web',
+    })) as { metadata: { uid: string } };
     const ownedBy = (name: string, apiVersion: string) =>
       core.createNamespacedPod({
         namespace,
-        body: { metadata: { name, ownerReferences: [{ apiVersion, kind: KIND, name: 'web', uid: pool.metadata.uid }] }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+        body: {
+          metadata: { name, ownerReferences: [{ apiVersion, kind: KIND, name: 'web', uid: pool.metadata.uid }] },
+          spec: { containers: [{ name: 'c', image: 'busybox' }] },
+        },
       });
-    expect((await ownedBy('owned-next-version', `${API_GROUP}/v1`)).metadata?.labels).toMatchObject({ [POOL_LABEL]: 'web', [STATE_LABEL]: 'warming' });
+    expect((await ownedBy('owned-next-version', `${API_GROUP}/v1`)).metadata?.labels).toMatchObject({
+      [POOL_LABEL]: 'web',
+      [STATE_LABEL]: 'warming',
+    });
     expect((await ownedBy('owned-elsewhere', 'example.com/v1')).metadata?.labels).toBeUndefined();
   });
 
@@ -108,7 +151,7 @@ describe('the admission webhook, called by a real kube-apiserver over TLS', () =
     expect(await live.readPool(namespace, 'nope')).toBeUndefined();
   });
 
-  it('leaves a pod outside any pool untouched, and never sees the operator\'s own pods', async () => {
+  it("leaves a pod outside any pool untouched, and never sees the operator's own pods", async () => {
     expect((await createPod('plain', { app: 'plain' })).metadata?.labels).toEqual({ app: 'plain' });
     // Would be denied (no such pool) if the webhook saw it: the objectSelector keeps it out.
     const operatorLabels = { 'app.kubernetes.io/name': 'podpool', [POOL_LABEL]: 'nope' };
@@ -126,7 +169,9 @@ describe('the admission webhook, called by a real kube-apiserver over TLS', () =
     await core.deleteNamespacedSecret({ name: 'podpool-it-tls', namespace: operatorNamespace });
     operator = await start('wh-b');
     await eventually('the new CA in the caBundle', async () => (await caBundle()) !== before);
-    const pod = await eventually('admission with the new certificate', async () => createPod(`after-${Date.now()}`, { [POOL_LABEL]: 'web' }));
+    const pod = await eventually('admission with the new certificate', async () =>
+      createPod(`after-${Date.now()}`, { [POOL_LABEL]: 'web' }),
+    );
     expect(pod.metadata?.labels?.[STATE_LABEL]).toBe('warming');
   });
 });

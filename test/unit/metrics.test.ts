@@ -13,7 +13,15 @@ async function families(): Promise<MetricFamily[]> {
 describe('the metrics registry', () => {
   it('exports the standard process_* and nodejs_* metrics, without a prefix', async () => {
     const names = (await families()).map((family) => family.name);
-    expect(names).toEqual(expect.arrayContaining(['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'process_cpu_seconds_total',
+        'process_resident_memory_bytes',
+        'process_start_time_seconds',
+        'nodejs_eventloop_lag_seconds',
+        'nodejs_heap_size_used_bytes',
+      ]),
+    );
     expect(names.filter((name) => name.startsWith('podpool_process_'))).toEqual([]);
   });
 

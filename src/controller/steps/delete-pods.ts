@@ -30,7 +30,10 @@ export async function deletePods(
   await forEachBounded(deletions, MAX_CONCURRENT_WRITES, async ({ pod, reason }) => {
     const raw = target.pods.get(pod.name);
     try {
-      const outcome = await writer.deletePod(target.namespace, pod.name, { uid: raw?.metadata?.uid, resourceVersion: raw?.metadata?.resourceVersion });
+      const outcome = await writer.deletePod(target.namespace, pod.name, {
+        uid: raw?.metadata?.uid,
+        resourceVersion: raw?.metadata?.resourceVersion,
+      });
       if (outcome !== 'deleted') return;
       expectations.expectDelete(target.key, pod.name);
       podsDeletedTotal.inc({ namespace: target.namespace, pool: target.name, reason });

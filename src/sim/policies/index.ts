@@ -9,12 +9,21 @@ import type { PolicyDefinition } from './policy.js';
 import { reactivePolicy } from './reactive.js';
 import { seedPolicy } from './seed.js';
 
-export const POLICIES: readonly PolicyDefinition[] = [podpoolPolicy, seedPolicy, bufferPolicy, cronPolicy, reactivePolicy, floorPolicy, oraclePolicy];
+export const POLICIES: readonly PolicyDefinition[] = [
+  podpoolPolicy,
+  seedPolicy,
+  bufferPolicy,
+  cronPolicy,
+  reactivePolicy,
+  floorPolicy,
+  oraclePolicy,
+];
 export const POLICY_NAMES = POLICIES.map((policy) => policy.name);
 
 export function policyNamed(name: string): PolicyDefinition {
   const policy = POLICIES.find((candidate) => candidate.name === name);
-  if (policy === undefined) throw new PodpoolError('InvalidArgument', `unknown policy ${JSON.stringify(name)}; known: ${POLICY_NAMES.join(', ')}`);
+  if (policy === undefined)
+    throw new PodpoolError('InvalidArgument', `unknown policy ${JSON.stringify(name)}; known: ${POLICY_NAMES.join(', ')}`);
   return policy;
 }
 

@@ -22,7 +22,8 @@ export const reactivePolicy: PolicyDefinition = {
     return {
       kind: 'polled',
       desiredWarmPods({ nowMs }) {
-        while (oldestReservation < reservations.length && (reservations[oldestReservation] as number) <= nowMs - RATE_WINDOW_MS) oldestReservation += 1;
+        while (oldestReservation < reservations.length && (reservations[oldestReservation] as number) <= nowMs - RATE_WINDOW_MS)
+          oldestReservation += 1;
         const perSecond = (reservations.length - oldestReservation) / (RATE_WINDOW_MS / 1000);
         const replicas = clamp(Math.ceil(perSecond * holdSeconds - 1e-9), spec.minPoolSize, spec.maxPoolSize);
         recommendations.push({ atMs: nowMs, replicas });

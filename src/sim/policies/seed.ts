@@ -30,7 +30,7 @@ function velocityBetween(samples: readonly Sample[]): number {
 
 export const seedPolicy: PolicyDefinition = {
   name: 'seed',
-  summary: "the original blog controller: window target, spike target on thresholds, velocity of the reserved count",
+  summary: 'the original blog controller: window target, spike target on thresholds, velocity of the reserved count',
   create({ spec }) {
     let samples: Sample[] = [];
     return {

@@ -10,7 +10,12 @@ import { eventually, kubectl } from '../../integration/support/cluster.js';
 const ref = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
 
 /** A ScaledObject with the short settings the tests use (no HPA rate limit or stabilization: the engine stabilizes scale-down). */
-export function scaledObjectYaml(namespace: string, name: string, pool: string, options: Omit<ScaledObjectOptions, 'behavior'> & { pollingInterval: number }): string {
+export function scaledObjectYaml(
+  namespace: string,
+  name: string,
+  pool: string,
+  options: Omit<ScaledObjectOptions, 'behavior'> & { pollingInterval: number },
+): string {
   return scaledObjectManifest(namespace, name, pool, { cooldownPeriod: 5, behavior: UNLIMITED_HPA_BEHAVIOR, ...options });
 }
 
@@ -62,16 +67,25 @@ export class PoolProbe {
 }
 
 /** The HPA KEDA made for a ScaledObject, as kubectl shows it. */
-export function hpaOf(namespace: string, scaledObject: string): { currentReplicas?: number; desiredReplicas?: number; conditions?: { type: string; status: string; reason: string }[] } | undefined {
+export function hpaOf(
+  namespace: string,
+  scaledObject: string,
+): { currentReplicas?: number; desiredReplicas?: number; conditions?: { type: string; status: string; reason: string }[] } | undefined {
   const result = kubectl(['get', 'hpa', `keda-hpa-${scaledObject}`, '-n', namespace, '-o', 'json']);
   if (result.status !== 0) return undefined;
   return (JSON.parse(result.stdout) as { status: Record<string, never> }).status;
 }
 
-export function scaledObjectCondition(namespace: string, name: string, type: string): { status: string; reason?: string; message?: string } | undefined {
+export function scaledObjectCondition(
+  namespace: string,
+  name: string,
+  type: string,
+): { status: string; reason?: string; message?: string } | undefined {
   const result = kubectl(['get', 'scaledobject', name, '-n', namespace, '-o', 'json']);
   if (result.status !== 0) return undefined;
-  const conditions = (JSON.parse(result.stdout) as { status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } }).status?.conditions;
+  const conditions = (
+    JSON.parse(result.stdout) as { status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } }
+  ).status?.conditions;
   return conditions?.find((condition) => condition.type === type);
 }
 

@@ -14,7 +14,8 @@ export function claimsApi(kc: KubeConfig) {
         namespace,
         body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: CLAIM_KIND, metadata: { name }, spec },
       })) as PodPoolClaim,
-    get: async (namespace: string, name: string): Promise<PodPoolClaim> => (await custom.getNamespacedCustomObject({ ...ref, namespace, name })) as PodPoolClaim,
+    get: async (namespace: string, name: string): Promise<PodPoolClaim> =>
+      (await custom.getNamespacedCustomObject({ ...ref, namespace, name })) as PodPoolClaim,
     list: async (namespace: string): Promise<PodPoolClaim[]> =>
       ((await custom.listNamespacedCustomObject({ ...ref, namespace })) as { items: PodPoolClaim[] }).items,
     delete: async (namespace: string, name: string): Promise<void> => {

@@ -17,11 +17,18 @@ export function adminKubeConfig(): KubeConfig {
   return kc;
 }
 
-export function kubectl(args: string[], options: { kubeconfigPath?: string; input?: string } = {}): { status: number; stdout: string; stderr: string } {
-  const result = spawnSync(join(inject('binDir'), 'kubectl'), [`--kubeconfig=${options.kubeconfigPath ?? inject('kubeconfigPath')}`, ...args], {
-    input: options.input,
-    encoding: 'utf8',
-  });
+export function kubectl(
+  args: string[],
+  options: { kubeconfigPath?: string; input?: string } = {},
+): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync(
+    join(inject('binDir'), 'kubectl'),
+    [`--kubeconfig=${options.kubeconfigPath ?? inject('kubeconfigPath')}`, ...args],
+    {
+      input: options.input,
+      encoding: 'utf8',
+    },
+  );
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -36,7 +43,12 @@ export function timeoutAfterWaits(...waitBudgetsMs: number[]): number {
   return waitBudgetsMs.reduce((sum, budget) => sum + budget, 0) + 20_000;
 }
 
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = DEFAULT_WAIT_MS, intervalMs = 200): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = DEFAULT_WAIT_MS,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -56,7 +68,9 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
  * served. (client-node's typed serializer would drop `default` and `x-kubernetes-*` keys.)
  */
 export async function installCrd(kc: KubeConfig): Promise<void> {
-  const applied = kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: `${podPoolCrdYaml()}---\n${podPoolClaimCrdYaml()}` });
+  const applied = kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], {
+    input: `${podPoolCrdYaml()}---\n${podPoolClaimCrdYaml()}`,
+  });
   if (applied.status !== 0) throw new Error(`installing the CRDs failed: ${applied.stderr}`);
   const custom = kc.makeApiClient(CustomObjectsApi);
   await eventually('the PodPool and PodPoolClaim CRDs to be served', async () => {
@@ -86,13 +100,21 @@ export async function deleteCreatedNamespaces(kc: KubeConfig, timeoutMs = 60_000
   createdNamespaces.clear();
   if (names.length === 0) return;
   const core = kc.makeApiClient(CoreV1Api);
-  await Promise.all(names.map((name) => core.deleteNamespace({ name }).catch((error: unknown) => ((error as { code?: number }).code === 404 ? undefined : Promise.reject(error)))));
+  await Promise.all(
+    names.map((name) =>
+      core
+        .deleteNamespace({ name })
+        .catch((error: unknown) => ((error as { code?: number }).code === 404 ? undefined : Promise.reject(error))),
+    ),
+  );
   const custom = kc.makeApiClient(CustomObjectsApi);
   await eventually(
     `the PodPools of namespaces ${names.join(', ')} to be deleted`,
     async () => {
       try {
-        const pools = (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as { items: Array<{ metadata: { namespace: string } }> };
+        const pools = (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: PLURAL })) as {
+          items: Array<{ metadata: { namespace: string } }>;
+        };
         return !pools.items.some((pool) => names.includes(pool.metadata.namespace));
       } catch (error) {
         // No PodPool CRD (a file removed it, or never installed it): no pools either.
@@ -106,14 +128,22 @@ export async function deleteCreatedNamespaces(kc: KubeConfig, timeoutMs = 60_000
 }
 
 /** A kubeconfig that authenticates as a service account (a bound token), for RBAC tests. */
-export async function serviceAccountKubeconfig(kc: KubeConfig, namespace: string, name: string): Promise<{ path: string; token: string; kubeConfig: KubeConfig }> {
+export async function serviceAccountKubeconfig(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<{ path: string; token: string; kubeConfig: KubeConfig }> {
   const core = kc.makeApiClient(CoreV1Api);
   try {
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
   } catch (error) {
     if ((error as { code?: number }).code !== 409) throw error;
   }
-  const request = await core.createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const request = await core.createNamespacedServiceAccountToken({
+    name,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
   const token = request.status?.token ?? '';
   const cluster = kc.getCurrentCluster();
   const caPem = Buffer.from(cluster?.caData ?? '', 'base64').toString();
@@ -133,6 +163,11 @@ export async function createPodPool(kc: KubeConfig, namespace: string, name: str
     version: API_VERSION,
     plural: PLURAL,
     namespace,
-    body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'PodPool', metadata: { name }, spec: { maxPoolSize: 50, podTemplate: TEST_POD_TEMPLATE, ...spec } },
+    body: {
+      apiVersion: `${API_GROUP}/${API_VERSION}`,
+      kind: 'PodPool',
+      metadata: { name },
+      spec: { maxPoolSize: 50, podTemplate: TEST_POD_TEMPLATE, ...spec },
+    },
   });
 }

@@ -17,7 +17,12 @@ export function helm(args: string[]): CommandResult {
   const result = spawnSync(join(inject('binDir'), 'helm'), args, {
     encoding: 'utf8',
     // Keep helm away from the user's own config, cache and repositories.
-    env: { ...process.env, HELM_CACHE_HOME: '/tmp/podpool-helm/cache', HELM_CONFIG_HOME: '/tmp/podpool-helm/config', HELM_DATA_HOME: '/tmp/podpool-helm/data' },
+    env: {
+      ...process.env,
+      HELM_CACHE_HOME: '/tmp/podpool-helm/cache',
+      HELM_CONFIG_HOME: '/tmp/podpool-helm/config',
+      HELM_DATA_HOME: '/tmp/podpool-helm/data',
+    },
   });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
@@ -37,7 +42,13 @@ export interface KubeObject {
 }
 
 /** `helm template`; values are passed with --set-json so types survive. Throws with helm's stderr on failure. */
-export function renderChart(options: { release: string; namespace: string; kubeVersion: string; values?: Record<string, unknown>; extraArgs?: string[] }): {
+export function renderChart(options: {
+  release: string;
+  namespace: string;
+  kubeVersion: string;
+  values?: Record<string, unknown>;
+  extraArgs?: string[];
+}): {
   yaml: string;
   objects: KubeObject[];
 } {
@@ -46,9 +57,25 @@ export function renderChart(options: { release: string; namespace: string; kubeV
   return { yaml: result.stdout, objects: parseObjects(result.stdout) };
 }
 
-export function templateArgs(options: { release: string; namespace: string; kubeVersion: string; values?: Record<string, unknown>; extraArgs?: string[] }): string[] {
+export function templateArgs(options: {
+  release: string;
+  namespace: string;
+  kubeVersion: string;
+  values?: Record<string, unknown>;
+  extraArgs?: string[];
+}): string[] {
   const set = Object.entries(options.values ?? {}).flatMap(([key, value]) => ['--set-json', `${key}=${JSON.stringify(value)}`]);
-  return ['template', options.release, CHART_DIR, '--namespace', options.namespace, '--kube-version', options.kubeVersion, ...set, ...(options.extraArgs ?? [])];
+  return [
+    'template',
+    options.release,
+    CHART_DIR,
+    '--namespace',
+    options.namespace,
+    '--kube-version',
+    options.kubeVersion,
+    ...set,
+    ...(options.extraArgs ?? []),
+  ];
 }
 
 export function parseObjects(yaml: string): KubeObject[] {
@@ -103,6 +130,7 @@ export function canIList(kubeconfigPath: string, namespace: string): RbacRule[] 
 
 export function canI(kubeconfigPath: string, args: string[]): boolean {
   const result = kubectl(['auth', 'can-i', ...args], { kubeconfigPath });
-  if (result.status !== 0 && result.stdout.trim() !== 'no') throw new Error(`kubectl auth can-i ${args.join(' ')} failed: ${result.stderr}`);
+  if (result.status !== 0 && result.stdout.trim() !== 'no')
+    throw new Error(`kubectl auth can-i ${args.join(' ')} failed: ${result.stderr}`);
   return result.status === 0 && result.stdout.trim() === 'yes';
 }

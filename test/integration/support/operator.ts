@@ -6,6 +6,8 @@ export { OPERATOR_READY_TIMEOUT_MS } from '../../../dev/cluster/operator-process
 
 export type { OperatorPorts, OperatorProcess } from '../../../dev/cluster/operator-process.js';
 
-export function startOperatorProcess(options: Omit<OperatorProcessOptions, 'kubeconfigPath'> & { kubeconfigPath?: string }): Promise<OperatorProcess> {
+export function startOperatorProcess(
+  options: Omit<OperatorProcessOptions, 'kubeconfigPath'> & { kubeconfigPath?: string },
+): Promise<OperatorProcess> {
   return start({ ...options, kubeconfigPath: options.kubeconfigPath ?? inject('kubeconfigPath') });
 }

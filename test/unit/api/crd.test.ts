@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import Value from 'typebox/value';
 import { PodPoolClaimSpecSchema } from '../../../src/api/claim-schema.js';
-import { CLAIM_CRD_FILE, CRD_FILE, podPoolClaimCrd, podPoolClaimCrdYaml, podPoolCrd, podPoolCrdYaml, toStructuralSchema } from '../../../src/api/crd.js';
+import {
+  CLAIM_CRD_FILE,
+  CRD_FILE,
+  podPoolClaimCrd,
+  podPoolClaimCrdYaml,
+  podPoolCrd,
+  podPoolCrdYaml,
+  toStructuralSchema,
+} from '../../../src/api/crd.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking arbitrary generated YAML
 type Node = Record<string, any>;
@@ -165,7 +173,15 @@ describe('the generated PodPoolClaim CRD', () => {
 
   it('reports phase, pod, IP, node, bind time, conditions and observedGeneration in status', () => {
     const status = schema.properties.status as Node;
-    expect(Object.keys(status.properties).sort()).toEqual(['boundTime', 'conditions', 'nodeName', 'observedGeneration', 'phase', 'podIP', 'podName']);
+    expect(Object.keys(status.properties).sort()).toEqual([
+      'boundTime',
+      'conditions',
+      'nodeName',
+      'observedGeneration',
+      'phase',
+      'podIP',
+      'podName',
+    ]);
     expect(status.properties.phase.enum).toEqual(['Pending', 'Bound', 'Expired', 'Failed']);
   });
 });

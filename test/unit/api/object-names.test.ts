@@ -27,7 +27,11 @@ describe('object names: one rule for the scaler, the webhook and the reservation
   });
 
   it('the scaler and the reservation API accept and refuse the same pool names', () => {
-    const candidate = fc.oneof(fc.string({ maxLength: 30 }), fc.array(label, { minLength: 1, maxLength: 4 }).map((parts) => parts.join('.')), label.map((l) => `${l}..${l}`));
+    const candidate = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.array(label, { minLength: 1, maxLength: 4 }).map((parts) => parts.join('.')),
+      label.map((l) => `${l}..${l}`),
+    );
     fc.assert(
       fc.property(candidate, (name) => {
         const reservations = (() => {

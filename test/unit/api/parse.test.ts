@@ -32,15 +32,15 @@ describe('parseSpec', () => {
     expect(problems({ maxPoolSize: 5, minPoolSize: 6, podTemplate: template })).toEqual([
       'minPoolSize must be less than or equal to maxPoolSize',
     ]);
-    expect(problems({ maxPoolSize: 5, podTemplate: template, timeBasedScaling: [{ hourStart: 24, hourEnd: 3, targetPoolSize: 1 }] })[0]).toMatch(
-      /timeBasedScaling\.0\.hourStart/,
-    );
-    expect(problems({ maxPoolSize: 5, podTemplate: template, timeBasedScaling: [{ hourStart: 3, hourEnd: 3, targetPoolSize: 1 }] })).toEqual([
-      'timeBasedScaling[0]: hourStart and hourEnd must differ',
-    ]);
-    expect(problems({ maxPoolSize: 5, podTemplate: template, timeBasedScaling: [{ hourStart: 1, hourEnd: 3, targetPoolSize: 9 }] })).toEqual([
-      'timeBasedScaling[0].targetPoolSize must be between minPoolSize and maxPoolSize',
-    ]);
+    expect(
+      problems({ maxPoolSize: 5, podTemplate: template, timeBasedScaling: [{ hourStart: 24, hourEnd: 3, targetPoolSize: 1 }] })[0],
+    ).toMatch(/timeBasedScaling\.0\.hourStart/);
+    expect(
+      problems({ maxPoolSize: 5, podTemplate: template, timeBasedScaling: [{ hourStart: 3, hourEnd: 3, targetPoolSize: 1 }] }),
+    ).toEqual(['timeBasedScaling[0]: hourStart and hourEnd must differ']);
+    expect(
+      problems({ maxPoolSize: 5, podTemplate: template, timeBasedScaling: [{ hourStart: 1, hourEnd: 3, targetPoolSize: 9 }] }),
+    ).toEqual(['timeBasedScaling[0].targetPoolSize must be between minPoolSize and maxPoolSize']);
     expect(problems({ maxPoolSize: 5, podTemplate: template, timeZone: 'Mars/Olympus' })).toEqual([
       'timeZone "Mars/Olympus" is not a known IANA time zone',
     ]);
@@ -69,8 +69,15 @@ describe('parseSpec', () => {
 
 describe('parsePodPool', () => {
   it('checks apiVersion and kind', () => {
-    expect(() => parsePodPool({ apiVersion: 'scaling.example.com/v1', kind: 'PodPool', spec: {} })).toThrow(/expected apiVersion podpool.dev\/v1alpha1/);
-    const pool = parsePodPool({ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', metadata: { name: 'p' }, spec: { maxPoolSize: 3, podTemplate: template } });
+    expect(() => parsePodPool({ apiVersion: 'scaling.example.com/v1', kind: 'PodPool', spec: {} })).toThrow(
+      /expected apiVersion podpool.dev\/v1alpha1/,
+    );
+    const pool = parsePodPool({
+      apiVersion: 'podpool.dev/v1alpha1',
+      kind: 'PodPool',
+      metadata: { name: 'p' },
+      spec: { maxPoolSize: 3, podTemplate: template },
+    });
     expect(pool.metadata.name).toBe('p');
     expect(pool.spec.targetReadyPods).toBe(1);
   });

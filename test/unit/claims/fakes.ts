@@ -41,7 +41,9 @@ export class FakeClaims implements ClaimSource, ClaimStatusWriter {
   }
 
   claimsOf(namespace: string, pool: string): PodPoolClaim[] {
-    return [...this.claims.values()].filter((claim) => claim.metadata.namespace === namespace && claim.spec.poolName === pool).map((claim) => structuredClone(claim));
+    return [...this.claims.values()]
+      .filter((claim) => claim.metadata.namespace === namespace && claim.spec.poolName === pool)
+      .map((claim) => structuredClone(claim));
   }
   hasClaims(key: PoolKey): boolean {
     return this.poolKeys().includes(key);

@@ -6,7 +6,12 @@ import { bindingOrder, claimStatus, claimStatusChanged, decideClaim } from '../.
 
 const NOW = Date.parse('2026-11-24T14:00:00.000Z');
 
-function claim(name: string, overrides: Partial<PodPoolClaim['spec']> = {}, status?: PodPoolClaim['status'], created = '2026-11-24T13:59:00Z'): PodPoolClaim {
+function claim(
+  name: string,
+  overrides: Partial<PodPoolClaim['spec']> = {},
+  status?: PodPoolClaim['status'],
+  created = '2026-11-24T13:59:00Z',
+): PodPoolClaim {
   return {
     apiVersion: 'podpool.dev/v1alpha1',
     kind: 'PodPoolClaim',
@@ -27,28 +32,50 @@ function boundPod(reservedAt: string): V1Pod {
 describe('decideClaim', () => {
   it('waits for a pod while the pool exists, fails when it does not', () => {
     expect(decideClaim({ claim: claim('a'), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({ kind: 'bind' });
-    expect(decideClaim({ claim: claim('a'), pod: undefined, poolExists: false, nowMs: NOW })).toEqual({ kind: 'fail', reason: 'PoolNotFound' });
+    expect(decideClaim({ claim: claim('a'), pod: undefined, poolExists: false, nowMs: NOW })).toEqual({
+      kind: 'fail',
+      reason: 'PoolNotFound',
+    });
   });
 
   it('reports a held pod with the time left on its TTL, and expires it once the TTL has passed', () => {
     const pod = boundPod('2026-11-24T13:59:30.000Z');
-    expect(decideClaim({ claim: claim('a', { ttlSeconds: 60 }), pod, poolExists: true, nowMs: NOW })).toEqual({ kind: 'bound', pod, expiresInMs: 30_000 });
+    expect(decideClaim({ claim: claim('a', { ttlSeconds: 60 }), pod, poolExists: true, nowMs: NOW })).toEqual({
+      kind: 'bound',
+      pod,
+      expiresInMs: 30_000,
+    });
     expect(decideClaim({ claim: claim('a'), pod, poolExists: false, nowMs: NOW })).toEqual({ kind: 'bound', pod, expiresInMs: undefined });
     expect(decideClaim({ claim: claim('a', { ttlSeconds: 30 }), pod, poolExists: true, nowMs: NOW })).toEqual({ kind: 'expire', pod });
   });
 
   it('tells a pod that went at its TTL (Expired) from one deleted before it (Failed)', () => {
     const bound = { phase: 'Bound' as const, podName: 'p1', boundTime: '2026-11-24T13:59:30.000Z' };
-    expect(decideClaim({ claim: claim('a', { ttlSeconds: 10 }, bound), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({ kind: 'expire' });
-    expect(decideClaim({ claim: claim('a', { ttlSeconds: 600 }, bound), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({ kind: 'fail', reason: 'PodDeleted' });
-    expect(decideClaim({ claim: claim('a', {}, bound), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({ kind: 'fail', reason: 'PodDeleted' });
+    expect(decideClaim({ claim: claim('a', { ttlSeconds: 10 }, bound), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({
+      kind: 'expire',
+    });
+    expect(decideClaim({ claim: claim('a', { ttlSeconds: 600 }, bound), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({
+      kind: 'fail',
+      reason: 'PodDeleted',
+    });
+    expect(decideClaim({ claim: claim('a', {}, bound), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({
+      kind: 'fail',
+      reason: 'PodDeleted',
+    });
   });
 
   it('keeps Expired and Failed final: never binds again; an expired claim still holding its pod deletes it', () => {
-    expect(decideClaim({ claim: claim('a', {}, { phase: 'Failed' }), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({ kind: 'done' });
-    expect(decideClaim({ claim: claim('a', {}, { phase: 'Expired' }), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({ kind: 'done' });
+    expect(decideClaim({ claim: claim('a', {}, { phase: 'Failed' }), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({
+      kind: 'done',
+    });
+    expect(decideClaim({ claim: claim('a', {}, { phase: 'Expired' }), pod: undefined, poolExists: true, nowMs: NOW })).toEqual({
+      kind: 'done',
+    });
     const pod = boundPod('2026-11-24T13:00:00.000Z');
-    expect(decideClaim({ claim: claim('a', {}, { phase: 'Expired' }), pod, poolExists: true, nowMs: NOW })).toEqual({ kind: 'expire', pod });
+    expect(decideClaim({ claim: claim('a', {}, { phase: 'Expired' }), pod, poolExists: true, nowMs: NOW })).toEqual({
+      kind: 'expire',
+      pod,
+    });
   });
 });
 
@@ -69,7 +96,11 @@ describe('claimStatus', () => {
   const nowIso = new Date(NOW).toISOString();
 
   it('reports the pod, its IP, node and bind time with a Bound=True condition', () => {
-    const status = claimStatus(claim('a'), { phase: 'Bound', reason: 'PodBound', message: 'holds pod p1', pod: boundPod('2026-11-24T13:59:30.123Z') }, nowIso);
+    const status = claimStatus(
+      claim('a'),
+      { phase: 'Bound', reason: 'PodBound', message: 'holds pod p1', pod: boundPod('2026-11-24T13:59:30.123Z') },
+      nowIso,
+    );
     expect(status).toEqual({
       phase: 'Bound',
       podName: 'p1',
@@ -77,20 +108,26 @@ describe('claimStatus', () => {
       nodeName: 'node-1',
       boundTime: '2026-11-24T13:59:30.123Z',
       observedGeneration: 1,
-      conditions: [{ type: 'Bound', status: 'True', reason: 'PodBound', message: 'holds pod p1', lastTransitionTime: nowIso, observedGeneration: 1 }],
+      conditions: [
+        { type: 'Bound', status: 'True', reason: 'PodBound', message: 'holds pod p1', lastTransitionTime: nowIso, observedGeneration: 1 },
+      ],
     });
   });
 
   it('keeps which pod an expired claim had, but not its IP, and moves lastTransitionTime only on a change', () => {
     const earlier = '2026-11-24T13:00:00.000Z';
-    const bound = claim('a', {}, {
-      phase: 'Bound',
-      podName: 'p1',
-      podIP: '10.0.0.7',
-      nodeName: 'node-1',
-      boundTime: earlier,
-      conditions: [{ type: 'Bound', status: 'True', reason: 'PodBound', message: 'holds pod p1', lastTransitionTime: earlier }],
-    });
+    const bound = claim(
+      'a',
+      {},
+      {
+        phase: 'Bound',
+        podName: 'p1',
+        podIP: '10.0.0.7',
+        nodeName: 'node-1',
+        boundTime: earlier,
+        conditions: [{ type: 'Bound', status: 'True', reason: 'PodBound', message: 'holds pod p1', lastTransitionTime: earlier }],
+      },
+    );
     const expired = claimStatus(bound, { phase: 'Expired', reason: 'TTLExpired', message: 'ttl passed' }, nowIso);
     expect(expired).toMatchObject({ phase: 'Expired', podName: 'p1', nodeName: 'node-1', boundTime: earlier });
     expect(expired.podIP).toBeUndefined();
@@ -101,10 +138,19 @@ describe('claimStatus', () => {
 
   it('sees no change in a status that only differs in key order or transition time, and a change in any reported field', () => {
     const pending = claimStatus(claim('a'), { phase: 'Pending', reason: 'NoReadyPod', message: 'waiting' }, nowIso);
-    const reordered = JSON.parse(JSON.stringify({ conditions: pending.conditions, phase: pending.phase, observedGeneration: pending.observedGeneration }));
-    expect(claimStatusChanged(reordered, claimStatus(claim('a'), { phase: 'Pending', reason: 'NoReadyPod', message: 'waiting' }, '2026-11-24T15:00:00.000Z'))).toBe(false);
+    const reordered = JSON.parse(
+      JSON.stringify({ conditions: pending.conditions, phase: pending.phase, observedGeneration: pending.observedGeneration }),
+    );
+    expect(
+      claimStatusChanged(
+        reordered,
+        claimStatus(claim('a'), { phase: 'Pending', reason: 'NoReadyPod', message: 'waiting' }, '2026-11-24T15:00:00.000Z'),
+      ),
+    ).toBe(false);
     expect(claimStatusChanged(pending, { ...pending, podName: 'p2' })).toBe(true);
     expect(claimStatusChanged(undefined, pending)).toBe(true);
-    expect(claimStatusChanged(pending, claimStatus(claim('a'), { phase: 'Pending', reason: 'NoReadyPod', message: 'other' }, nowIso))).toBe(true);
+    expect(claimStatusChanged(pending, claimStatus(claim('a'), { phase: 'Pending', reason: 'NoReadyPod', message: 'other' }, nowIso))).toBe(
+      true,
+    );
   });
 });

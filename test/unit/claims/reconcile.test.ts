@@ -86,9 +86,18 @@ describe('reconcileClaims', () => {
     // The hand-over: reserved for the claim's user, with the claim as owner and caller, plus its labels.
     const pod = h.cluster.server.get(`${NAMESPACE}/${h.held().get('first')}`) as V1Pod;
     expect(pod.metadata?.labels).toMatchObject({ [STATE_LABEL]: 'reserved', team: 'blue' });
-    expect(pod.metadata?.annotations).toMatchObject({ [RESERVED_BY_ANNOTATION]: 'alice', [RESERVED_BY_CALLER_ANNOTATION]: 'podpool.dev/claim:team-a/first' });
-    expect(pod.metadata?.ownerReferences).toEqual([{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPoolClaim', name: 'first', uid: 'uid-first', controller: true }]);
-    expect(h.claims.get('first')?.status).toMatchObject({ podName: pod.metadata?.name, podIP: '10.0.0.1', nodeName: `node-${pod.metadata?.name}` });
+    expect(pod.metadata?.annotations).toMatchObject({
+      [RESERVED_BY_ANNOTATION]: 'alice',
+      [RESERVED_BY_CALLER_ANNOTATION]: 'podpool.dev/claim:team-a/first',
+    });
+    expect(pod.metadata?.ownerReferences).toEqual([
+      { apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPoolClaim', name: 'first', uid: 'uid-first', controller: true },
+    ]);
+    expect(h.claims.get('first')?.status).toMatchObject({
+      podName: pod.metadata?.name,
+      podIP: '10.0.0.1',
+      nodeName: `node-${pod.metadata?.name}`,
+    });
   });
 
   it('binds a Pending claim once a pod turns Ready, and writes nothing when nothing changed', async () => {
@@ -169,7 +178,10 @@ describe('reconcileClaims', () => {
     const h = harness({ pools: [], livePools: [] });
     h.claims.add('orphan');
     await reconcileClaims(KEY, h.deps);
-    expect(h.claims.get('orphan')?.status).toMatchObject({ phase: 'Failed', conditions: [{ reason: 'PoolNotFound', message: expect.stringContaining(POOL) }] });
+    expect(h.claims.get('orphan')?.status).toMatchObject({
+      phase: 'Failed',
+      conditions: [{ reason: 'PoolNotFound', message: expect.stringContaining(POOL) }],
+    });
     expect(h.events.recorded).toEqual([{ name: 'orphan', type: 'Warning', reason: 'PoolNotFound' }]);
 
     const lagging = harness({ pools: [], livePools: [POOL] });
@@ -193,7 +205,9 @@ describe('reconcileClaims', () => {
     const h = harness();
     h.cluster.put(readyPod('p1'));
     h.claims.add('bad');
-    h.cluster.failNextWrite = new PodpoolError('Internal', 'reserving pod failed: HTTP 422', { cause: new ApiException(422, 'invalid', {}, {}) });
+    h.cluster.failNextWrite = new PodpoolError('Internal', 'reserving pod failed: HTTP 422', {
+      cause: new ApiException(422, 'invalid', {}, {}),
+    });
     await reconcileClaims(KEY, h.deps);
     expect(h.claims.get('bad')?.status).toMatchObject({ phase: 'Failed', conditions: [{ reason: 'BindFailed' }] });
 
@@ -230,7 +244,10 @@ describe('reconcileClaims', () => {
     h.cluster.put(readyPod('p1'));
     h.claims.add('c');
     await reconcileClaims(KEY, h.deps);
-    const hidden = { ...h.deps, claims: { ...h.claims, claimsOf: () => [], hasClaims: () => false, poolKeys: () => [], hasSynced: () => true } };
+    const hidden = {
+      ...h.deps,
+      claims: { ...h.claims, claimsOf: () => [], hasClaims: () => false, poolKeys: () => [], hasSynced: () => true },
+    };
     await reconcileClaims(KEY, hidden);
     expect(h.cluster.deletes).toEqual([]);
   });

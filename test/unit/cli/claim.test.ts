@@ -20,8 +20,14 @@ describe('podpool claim', () => {
   });
 
   it('names the claim when asked, else lets the API server generate <pool>-xxxxx', () => {
-    expect(claimManifest({ namespace: 'team-a', name: 'mine', spec: { poolName: 'sandboxes' } }).metadata).toEqual({ name: 'mine', namespace: 'team-a' });
-    expect(claimManifest({ namespace: 'team-a', spec: { poolName: 'sandboxes' } }).metadata).toEqual({ generateName: 'sandboxes-', namespace: 'team-a' });
+    expect(claimManifest({ namespace: 'team-a', name: 'mine', spec: { poolName: 'sandboxes' } }).metadata).toEqual({
+      name: 'mine',
+      namespace: 'team-a',
+    });
+    expect(claimManifest({ namespace: 'team-a', spec: { poolName: 'sandboxes' } }).metadata).toEqual({
+      generateName: 'sandboxes-',
+      namespace: 'team-a',
+    });
   });
 
   it('is settled once the claim leaves Pending', () => {
@@ -30,14 +36,16 @@ describe('podpool claim', () => {
     for (const phase of ['Bound', 'Expired', 'Failed'] as const) expect(isSettled(claim({ phase }))).toBe(true);
   });
 
-  it('prints the phase, the pod and the Bound condition\'s reason flat', () => {
+  it("prints the phase, the pod and the Bound condition's reason flat", () => {
     const bound = claim({
       phase: 'Bound',
       podName: 'sandboxes-x',
       podIP: '10.0.0.7',
       nodeName: 'kwok-node-0',
       boundTime: '2026-12-02T22:00:00Z',
-      conditions: [{ type: 'Bound', status: 'True', reason: 'PodBound', message: 'holds pod sandboxes-x', lastTransitionTime: '2026-12-02T22:00:00Z' }],
+      conditions: [
+        { type: 'Bound', status: 'True', reason: 'PodBound', message: 'holds pod sandboxes-x', lastTransitionTime: '2026-12-02T22:00:00Z' },
+      ],
     });
     expect(claimSummary(bound)).toEqual({
       name: 'c1',

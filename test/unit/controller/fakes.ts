@@ -4,7 +4,13 @@
  * and a clock the test moves.
  */
 import { ApiException, type V1ObjectReference, type V1Pod } from '@kubernetes/client-node';
-import { POOL_LABEL, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, STATE_LABEL, TEMPLATE_HASH_LABEL } from '../../../src/api/labels.js';
+import {
+  POOL_LABEL,
+  RESERVATION_TTL_ANNOTATION,
+  RESERVED_AT_ANNOTATION,
+  STATE_LABEL,
+  TEMPLATE_HASH_LABEL,
+} from '../../../src/api/labels.js';
 import { poolKey, type PoolKey } from '../../../src/api/pool-key.js';
 import type { PodPool, PodPoolSpec, PodPoolStatus } from '../../../src/api/schema.js';
 import type { Clock } from '../../../src/clock.js';
@@ -74,7 +80,16 @@ export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRec
   }
 
   /** A pod of the pool as the webhook would have stamped it, owned by the pool. */
-  addPod(name: string, options: { state?: 'warming' | 'ready' | 'reserved'; hash?: string; annotations?: Record<string, string>; createdMs?: number; owned?: boolean } = {}): V1Pod {
+  addPod(
+    name: string,
+    options: {
+      state?: 'warming' | 'ready' | 'reserved';
+      hash?: string;
+      annotations?: Record<string, string>;
+      createdMs?: number;
+      owned?: boolean;
+    } = {},
+  ): V1Pod {
     const state = options.state ?? 'ready';
     const ready = state !== 'warming';
     const labels: Record<string, string> = { [POOL_LABEL]: POOL, [STATE_LABEL]: state };
@@ -89,7 +104,9 @@ export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRec
         labels,
         annotations: options.annotations ?? {},
         creationTimestamp: new Date(createdMs),
-        ...(options.owned === false ? {} : { ownerReferences: [{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', name: POOL, uid: POOL_UID, controller: true }] }),
+        ...(options.owned === false
+          ? {}
+          : { ownerReferences: [{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', name: POOL, uid: POOL_UID, controller: true }] }),
       },
       spec: { containers: [] },
       status: {
@@ -107,7 +124,10 @@ export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRec
   }
 
   podsInState(state: string): string[] {
-    return [...this.pods.values()].filter((pod) => pod.metadata?.labels?.[STATE_LABEL] === state).map((pod) => pod.metadata!.name!).sort();
+    return [...this.pods.values()]
+      .filter((pod) => pod.metadata?.labels?.[STATE_LABEL] === state)
+      .map((pod) => pod.metadata!.name!)
+      .sort();
   }
 
   syncCache(): void {
@@ -127,7 +147,9 @@ export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRec
     return [...this.pools.values()];
   }
   podsOf(namespace: string, poolName: string): V1Pod[] {
-    return [...this.cachedPods.values()].filter((pod) => pod.metadata?.namespace === namespace && pod.metadata.labels?.[POOL_LABEL] === poolName);
+    return [...this.cachedPods.values()].filter(
+      (pod) => pod.metadata?.namespace === namespace && pod.metadata.labels?.[POOL_LABEL] === poolName,
+    );
   }
   onChange(): void {}
 
@@ -158,7 +180,12 @@ export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRec
     return 'deleted';
   }
 
-  async patchPodMetadata(namespace: string, name: string, resourceVersion: string | undefined, metadata: Record<string, unknown>): Promise<boolean> {
+  async patchPodMetadata(
+    namespace: string,
+    name: string,
+    resourceVersion: string | undefined,
+    metadata: Record<string, unknown>,
+  ): Promise<boolean> {
     await Promise.resolve();
     const failure = this.failures.patches?.get(name);
     if (failure !== undefined) throw failure;
@@ -167,7 +194,11 @@ export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRec
     this.patched.push({ name, metadata });
     const next = structuredClone(current);
     const meta = next.metadata!;
-    const { labels, annotations, ownerReferences } = metadata as { labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: unknown };
+    const { labels, annotations, ownerReferences } = metadata as {
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+      ownerReferences?: unknown;
+    };
     if (labels !== undefined) meta.labels = { ...meta.labels, ...labels };
     if (annotations !== undefined) meta.annotations = { ...meta.annotations, ...annotations };
     if (ownerReferences === null) delete meta.ownerReferences;
@@ -181,7 +212,8 @@ export class FakeCluster implements PoolCache, PodWriter, StatusWriter, EventRec
     await Promise.resolve();
     const current = this.pools.get(poolKey(pool.metadata.namespace ?? '', pool.metadata.name ?? ''));
     if (current === undefined) return 'gone';
-    if (current.metadata.resourceVersion !== pool.metadata.resourceVersion) throw new ApiException(409, 'Conflict', 'the object has been modified', {});
+    if (current.metadata.resourceVersion !== pool.metadata.resourceVersion)
+      throw new ApiException(409, 'Conflict', 'the object has been modified', {});
     this.statusWrites.push(status);
     current.status = { ...current.status, ...structuredClone(status) };
     current.metadata.resourceVersion = this.nextVersion();

@@ -40,7 +40,11 @@ describe('unmet reservations', () => {
     const status: PodPoolStatus = {
       unmetReservations: 5,
       observedUnmetReservations: first.observedUnmet,
-      reservationHistory: { bucketSeconds: first.history.bucketSeconds, endTime: new Date(first.history.endMs).toISOString(), counts: [...first.history.counts] },
+      reservationHistory: {
+        bucketSeconds: first.history.bucketSeconds,
+        endTime: new Date(first.history.endMs).toISOString(),
+        counts: [...first.history.counts],
+      },
     };
     const second = observeReservations(pool(status), classifyPods([], 'h'), NOW + 1000);
     expect(totalReservations(second.history)).toBe(5);
@@ -76,11 +80,17 @@ describe('observed warm-up', () => {
     expect(warmups.observe(poolKey('n', 'again'), pool({}), ready).seconds).toBe(30);
     expect(warmups.observe(poolKey('n', 'again'), pool({ observedWarmupSeconds: 50 }), ready).seconds).toBe(50);
     warmups.forget(poolKey('n', 'again'));
-    expect(warmups.observe(poolKey('n', 'again'), pool({ observedWarmupSeconds: 50, warmupSamples: [50] }), ready)).toEqual({ seconds: 46, samples: [50, 30] });
+    expect(warmups.observe(poolKey('n', 'again'), pool({ observedWarmupSeconds: 50, warmupSamples: [50] }), ready)).toEqual({
+      seconds: 46,
+      samples: [50, 30],
+    });
   });
 
   it('ignores a time to Ready longer than any warm-up a spec may declare', () => {
     const old: PodView = { ...pod('old', true, NOW), createdMs: NOW - 2 * 3_600_000 };
-    expect(new WarmupSampler().observe(poolKey('n', 'slow'), pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toEqual({ seconds: 40, samples: [] });
+    expect(new WarmupSampler().observe(poolKey('n', 'slow'), pool({ observedWarmupSeconds: 40 }), classifyPods([old], 'h'))).toEqual({
+      seconds: 40,
+      samples: [],
+    });
   });
 });

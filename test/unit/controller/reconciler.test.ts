@@ -26,7 +26,9 @@ describe('Reconciler: creating and deleting', () => {
       expect(pod.metadata?.labels?.[TEMPLATE_HASH_LABEL]).toMatch(/^[0-9a-f]{10}$/);
       expect(pod.metadata?.ownerReferences).toEqual([expect.objectContaining({ uid: pool.metadata.uid, controller: true })]);
     }
-    expect(cluster.events).toContainEqual(expect.objectContaining({ type: 'Normal', reason: 'ScaledUp', message: expect.stringMatching(/^created 3 pods: /) }));
+    expect(cluster.events).toContainEqual(
+      expect.objectContaining({ type: 'Normal', reason: 'ScaledUp', message: expect.stringMatching(/^created 3 pods: /) }),
+    );
   });
 
   it('does not create again while the cache has not caught up with its creates', async () => {
@@ -43,7 +45,8 @@ describe('Reconciler: creating and deleting', () => {
   it('deletes surplus ready pods and never a reserved one', async () => {
     cluster.addPool({ replicas: 1 });
     for (const name of ['r1', 'r2', 'r3']) cluster.addPod(name);
-    for (const name of ['held1', 'held2']) cluster.addPod(name, { state: 'reserved', annotations: reservedAnnotations(clock.now() - 1000), owned: false });
+    for (const name of ['held1', 'held2'])
+      cluster.addPod(name, { state: 'reserved', annotations: reservedAnnotations(clock.now() - 1000), owned: false });
     await reconciler.reconcile(KEY);
     expect(cluster.deleted).toHaveLength(2);
     expect(cluster.podsInState('ready')).toHaveLength(1);
@@ -119,8 +122,14 @@ describe('Reconciler: problems', () => {
     expect(failed).toBeInstanceOf(ReconcileFailed);
     expect((failed as ReconcileFailed).problems).toEqual([{ reason: 'PodCreateFailed', message: 'exceeded quota' }]);
     expect(cluster.created).toHaveLength(1);
-    expect(cluster.condition('Degraded')).toMatchObject({ status: 'True', reason: 'PodCreateFailed', message: 'PodCreateFailed: exceeded quota' });
-    expect(cluster.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'PodCreateFailed', message: 'exceeded quota' }));
+    expect(cluster.condition('Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'PodCreateFailed',
+      message: 'PodCreateFailed: exceeded quota',
+    });
+    expect(cluster.events).toContainEqual(
+      expect.objectContaining({ type: 'Warning', reason: 'PodCreateFailed', message: 'exceeded quota' }),
+    );
   });
 
   it('goes on with every other write when one reserved pod cannot be handed over', async () => {
@@ -188,8 +197,18 @@ describe('Reconciler: status', () => {
   it('lets a status conflict reject the reconcile, to be retried on the newer pool', async () => {
     cluster.addPool({ replicas: 1 });
     const stale = cluster.pool();
-    const reader = { getPool: () => structuredClone({ ...stale, metadata: { ...stale.metadata, resourceVersion: '1' } }), podsOf: () => [] };
-    const onStaleCache = new Reconciler({ cache: reader, pods: cluster, status: cluster, events: cluster, clock, log: pino({ level: 'silent' }) });
+    const reader = {
+      getPool: () => structuredClone({ ...stale, metadata: { ...stale.metadata, resourceVersion: '1' } }),
+      podsOf: () => [],
+    };
+    const onStaleCache = new Reconciler({
+      cache: reader,
+      pods: cluster,
+      status: cluster,
+      events: cluster,
+      clock,
+      log: pino({ level: 'silent' }),
+    });
     await expect(onStaleCache.reconcile(KEY)).rejects.toMatchObject({ code: 409 });
   });
 });

@@ -4,11 +4,26 @@ import type { PodPool } from '../../../src/api/schema.js';
 import { forgetMetrics, recordMetrics, recordPoolHealth } from '../../../src/controller/report.js';
 import type { PodClasses } from '../../../src/pool/classify.js';
 import type { Recommendation } from '../../../src/scaling/recommend.js';
-import { poolAcceleration, poolAtMax, poolAvailabilityTarget, poolDegraded, poolSpikeMode, poolVelocity, poolWantedReplicas, registry, resetPoolGauges } from '../../../src/metrics.js';
+import {
+  poolAcceleration,
+  poolAtMax,
+  poolAvailabilityTarget,
+  poolDegraded,
+  poolSpikeMode,
+  poolVelocity,
+  poolWantedReplicas,
+  registry,
+  resetPoolGauges,
+} from '../../../src/metrics.js';
 import { makeSpec } from '../support/spec.js';
 
 function pool(name: string, extra: Record<string, unknown> = {}): PodPool {
-  return { apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', metadata: { namespace: 'ns', name }, spec: { ...makeSpec(), ...extra } } as PodPool;
+  return {
+    apiVersion: 'podpool.dev/v1alpha1',
+    kind: 'PodPool',
+    metadata: { namespace: 'ns', name },
+    spec: { ...makeSpec(), ...extra },
+  } as PodPool;
 }
 
 type Series = Record<string, string | number>;
@@ -29,7 +44,11 @@ describe('recordPoolHealth', () => {
   });
 
   it('keeps one Degraded series per current reason and drops a reason once it clears', async () => {
-    recordPoolHealth(pool('sick'), 1, undefined, [{ reason: 'PodCreateFailed', message: 'quota' }, { reason: 'PodCreateFailed', message: 'again' }, { reason: 'WebhookNotCalled', message: '2 pods' }]);
+    recordPoolHealth(pool('sick'), 1, undefined, [
+      { reason: 'PodCreateFailed', message: 'quota' },
+      { reason: 'PodCreateFailed', message: 'again' },
+      { reason: 'WebhookNotCalled', message: '2 pods' },
+    ]);
     expect((await series(poolDegraded, 'sick')).map((s) => s.reason).sort()).toEqual(['PodCreateFailed', 'WebhookNotCalled']);
     recordPoolHealth(pool('sick'), 1, undefined, [{ reason: 'WebhookNotCalled', message: '1 pod' }]);
     expect(await series(poolDegraded, 'sick')).toEqual([{ namespace: 'ns', pool: 'sick', reason: 'WebhookNotCalled', value: 1 }]);
@@ -40,7 +59,8 @@ describe('recordPoolHealth', () => {
   it("drops a deleted pool's series, and every pool's when leadership is lost", async () => {
     recordPoolHealth(pool('gone'), 1, 'maxPoolSize', [{ reason: 'PodDeleteFailed', message: 'x' }]);
     forgetMetrics('ns', 'gone');
-    for (const gauge of [poolAvailabilityTarget, poolWantedReplicas, poolAtMax, poolDegraded]) expect(await series(gauge, 'gone')).toEqual([]);
+    for (const gauge of [poolAvailabilityTarget, poolWantedReplicas, poolAtMax, poolDegraded])
+      expect(await series(gauge, 'gone')).toEqual([]);
     recordPoolHealth(pool('led'), 1, undefined, [{ reason: 'PodDeleteFailed', message: 'x' }]);
     resetPoolGauges();
     expect((await registry.metrics()).split('\n').filter((line) => line.includes('pool="led"'))).toEqual([]);
@@ -50,11 +70,21 @@ describe('recordPoolHealth', () => {
 describe('recordMetrics', () => {
   it('exports velocity per second, acceleration per second squared and the spike mode', async () => {
     const classes = { ready: [], warming: [], reserved: [] } as unknown as PodClasses;
-    recordMetrics('ns', 'spiky', classes, { desiredReplicas: 4, velocity: 120, acceleration: 7200, mode: 'spike' } as unknown as Recommendation);
+    recordMetrics('ns', 'spiky', classes, {
+      desiredReplicas: 4,
+      velocity: 120,
+      acceleration: 7200,
+      mode: 'spike',
+    } as unknown as Recommendation);
     expect(await series(poolVelocity, 'spiky')).toEqual([{ namespace: 'ns', pool: 'spiky', value: 2 }]);
     expect(await series(poolAcceleration, 'spiky')).toEqual([{ namespace: 'ns', pool: 'spiky', value: 2 }]);
     expect(await series(poolSpikeMode, 'spiky')).toEqual([{ namespace: 'ns', pool: 'spiky', value: 1 }]);
-    recordMetrics('ns', 'spiky', classes, { desiredReplicas: 4, velocity: 0, acceleration: 0, mode: 'normal' } as unknown as Recommendation);
+    recordMetrics('ns', 'spiky', classes, {
+      desiredReplicas: 4,
+      velocity: 0,
+      acceleration: 0,
+      mode: 'normal',
+    } as unknown as Recommendation);
     expect(await series(poolSpikeMode, 'spiky')).toEqual([{ namespace: 'ns', pool: 'spiky', value: 0 }]);
   });
 });

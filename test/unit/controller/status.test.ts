@@ -33,13 +33,22 @@ function facts(pool: PodPool) {
 function reordered(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reordered);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => b.localeCompare(a)).map(([k, v]) => [k, reordered(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => b.localeCompare(a))
+        .map(([k, v]) => [k, reordered(v)]),
+    );
   }
   return value;
 }
 
 describe('status', () => {
-  const pool: PodPool = { apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', metadata: { name: 'p', namespace: 'n', generation: 1 }, spec: makeSpec() };
+  const pool: PodPool = {
+    apiVersion: 'podpool.dev/v1alpha1',
+    kind: 'PodPool',
+    metadata: { name: 'p', namespace: 'n', generation: 1 },
+    spec: makeSpec(),
+  };
 
   it('is unchanged when the API server returns the same status with keys in another order', () => {
     const written = buildStatus(facts(pool));
@@ -57,10 +66,17 @@ describe('status', () => {
   });
 
   it('reports clamping and degradation as conditions', () => {
-    const limited = buildStatus({ ...facts({ ...pool, spec: { ...pool.spec, replicas: 500 } }), limitedBy: 'maxPoolSize', problems: [{ reason: 'PodCreateFailed', message: 'quota' }] });
+    const limited = buildStatus({
+      ...facts({ ...pool, spec: { ...pool.spec, replicas: 500 } }),
+      limitedBy: 'maxPoolSize',
+      problems: [{ reason: 'PodCreateFailed', message: 'quota' }],
+    });
     const byType = Object.fromEntries((limited.conditions ?? []).map((c) => [c.type, c]));
     expect(byType.ScalingLimited).toMatchObject({ status: 'True', reason: 'TooManyReplicas' });
-    expect(byType.ScalingActive).toMatchObject({ reason: 'NormalMode', message: expect.stringMatching(/^spec.replicas=500 \(set through \/scale\) decides the warm count; the engine recommends \d+: /) });
+    expect(byType.ScalingActive).toMatchObject({
+      reason: 'NormalMode',
+      message: expect.stringMatching(/^spec.replicas=500 \(set through \/scale\) decides the warm count; the engine recommends \d+: /),
+    });
     expect(byType.Degraded).toMatchObject({ status: 'True', reason: 'PodCreateFailed', message: 'PodCreateFailed: quota' });
     expect(limited.selector).toBe('podpool.dev/pool=p,podpool.dev/state in (ready,warming)');
   });

@@ -13,7 +13,9 @@ function storageInitializing(retryAfter = '1'): ApiException<unknown> {
 }
 
 function connectionRefused(): Error {
-  return Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }) });
+  return Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }),
+  });
 }
 
 /** client-node's Watch rejects a non-200 answer with a plain Error carrying only the status. */

@@ -13,7 +13,13 @@ const DAY = 86_400_000;
 
 beforeAll(async () => {
   authority = await signCertificate({ commonName: 'test-ca', now: new Date(), lifetimeMs: DAY });
-  const serving = await signCertificate({ commonName: 'localhost', now: new Date(), lifetimeMs: DAY, issuer: authority, leaf: { serverAuth: true, ipAddresses: ['127.0.0.1'] } });
+  const serving = await signCertificate({
+    commonName: 'localhost',
+    now: new Date(),
+    lifetimeMs: DAY,
+    issuer: authority,
+    leaf: { serverAuth: true, ipAddresses: ['127.0.0.1'] },
+  });
   server = createServer({ cert: serving.certPem, key: serving.keyPem }, (_req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [] }));

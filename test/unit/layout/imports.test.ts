@@ -62,7 +62,8 @@ describe('imports', () => {
     for (const file of sourceFiles(SRC)) {
       const allowed = ALLOWED[moduleOf(file)];
       if (allowed === undefined) continue;
-      for (const target of importsOf(file)) if (!allowed.includes(moduleOf(target))) upward.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
+      for (const target of importsOf(file))
+        if (!allowed.includes(moduleOf(target))) upward.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
     }
     expect(upward).toEqual([]);
   });
@@ -77,7 +78,8 @@ describe('imports', () => {
     const intoTests: string[] = [];
     for (const folder of ['src', 'dev', 'scripts', 'bench']) {
       for (const file of sourceFiles(join(ROOT, folder))) {
-        for (const target of importsOf(file)) if (relative(ROOT, target).startsWith('test/')) intoTests.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}`);
+        for (const target of importsOf(file))
+          if (relative(ROOT, target).startsWith('test/')) intoTests.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}`);
       }
     }
     expect(intoTests).toEqual([]);

@@ -5,7 +5,6 @@ import { podView } from '../../../src/pool/pod-view.js';
 import { pod } from '../support/pods.js';
 import { canonicalJson, templateHash } from '../../../src/pool/template-hash.js';
 
-
 describe('classifyPod', () => {
   it('puts reserved first, whatever else is true of the pod', () => {
     expect(classifyPod(pod('a', { phase: 'Failed', deletingMs: 5 }, { [STATE_LABEL]: 'reserved' }))).toBe('reserved');

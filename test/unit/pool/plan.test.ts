@@ -7,7 +7,11 @@ import type { PodView } from '../../../src/pool/pod-view.js';
 import { pod } from '../support/pods.js';
 
 const ready = (name: string, createdMs = 1_000, hash = 'h1'): PodView =>
-  pod(name, { phase: 'Running', ready: true, createdMs, readySinceMs: createdMs + 60_000 }, { [TEMPLATE_HASH_LABEL]: hash, [STATE_LABEL]: 'ready' });
+  pod(
+    name,
+    { phase: 'Running', ready: true, createdMs, readySinceMs: createdMs + 60_000 },
+    { [TEMPLATE_HASH_LABEL]: hash, [STATE_LABEL]: 'ready' },
+  );
 const warming = (name: string, createdMs = 1_000, hash = 'h1'): PodView =>
   pod(name, { createdMs }, { [TEMPLATE_HASH_LABEL]: hash, [STATE_LABEL]: 'warming' });
 const reserved = (name: string): PodView => pod(name, { phase: 'Running', ready: true }, { [STATE_LABEL]: 'reserved' });

@@ -9,13 +9,25 @@ function reserved(name: string, reservedAt: string | undefined, ttl: string | un
   const annotations: Record<string, string> = {};
   if (reservedAt !== undefined) annotations[RESERVED_AT_ANNOTATION] = reservedAt;
   if (ttl !== undefined) annotations[RESERVATION_TTL_ANNOTATION] = ttl;
-  return { name, labels: { [STATE_LABEL]: 'reserved' }, annotations, createdMs: 0, phase: 'Running', ready: true, deletingMs: deleting ? NOW : undefined };
+  return {
+    name,
+    labels: { [STATE_LABEL]: 'reserved' },
+    annotations,
+    createdMs: 0,
+    phase: 'Running',
+    ready: true,
+    deletingMs: deleting ? NOW : undefined,
+  };
 }
 
 describe('reservationExpiry', () => {
   it('ends a reservation at reserved-at plus its TTL, not a millisecond before', () => {
     const result = reservationExpiry(
-      [reserved('due', '2026-01-05T09:59:00Z', '60'), reserved('almost', '2026-01-05T09:59:00.001Z', '60'), reserved('past', '2026-01-05T09:00:00Z', '60')],
+      [
+        reserved('due', '2026-01-05T09:59:00Z', '60'),
+        reserved('almost', '2026-01-05T09:59:00.001Z', '60'),
+        reserved('past', '2026-01-05T09:00:00Z', '60'),
+      ],
       NOW,
     );
     expect(result.expired.map((p) => p.name)).toEqual(['due', 'past']);

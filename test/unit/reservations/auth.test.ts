@@ -13,7 +13,12 @@ function fakeApis(options: { allowed?: boolean; failTokenReview?: boolean } = {}
       tokenReviews.push(body);
       if (options.failTokenReview) throw new Error('connect ECONNREFUSED');
       const valid = body.spec.token === 'good';
-      return { ...body, status: valid ? { authenticated: true, user: { username: 'alice', uid: 'u1', groups: ['dev'] } } : { authenticated: false, error: 'invalid bearer token' } };
+      return {
+        ...body,
+        status: valid
+          ? { authenticated: true, user: { username: 'alice', uid: 'u1', groups: ['dev'] } }
+          : { authenticated: false, error: 'invalid bearer token' },
+      };
     },
   } as unknown as Pick<AuthenticationV1Api, 'createTokenReview'>;
   const authorization = {
@@ -35,14 +40,26 @@ describe('KubeAuthenticator', () => {
       uid: 'u1',
       groups: ['dev'],
       extra: undefined,
-      resourceAttributes: { group: 'podpool.dev', resource: 'podpools', subresource: 'reservations', verb: 'create', namespace: 'team-a', name: 'sandboxes' },
+      resourceAttributes: {
+        group: 'podpool.dev',
+        resource: 'podpools',
+        subresource: 'reservations',
+        verb: 'create',
+        namespace: 'team-a',
+        name: 'sandboxes',
+      },
     });
   });
 
   it("asks for the custom verb release-any on the same subresource to release others' reservations", async () => {
     const apis = fakeApis();
     await new KubeAuthenticator(apis.authentication, apis.authorization).check('good', { ...ACCESS, verb: RELEASE_ANY_VERB });
-    expect(apis.accessReviews[0]!.spec.resourceAttributes).toMatchObject({ resource: 'podpools', subresource: 'reservations', verb: 'release-any', name: 'sandboxes' });
+    expect(apis.accessReviews[0]!.spec.resourceAttributes).toMatchObject({
+      resource: 'podpools',
+      subresource: 'reservations',
+      verb: 'release-any',
+      name: 'sandboxes',
+    });
   });
 
   it('reports an invalid token and a denied user', async () => {
@@ -55,7 +72,10 @@ describe('KubeAuthenticator', () => {
   it('caches answers briefly and shares one review among concurrent requests', async () => {
     let nowMs = 0;
     const apis = fakeApis();
-    const authenticator = new KubeAuthenticator(apis.authentication, apis.authorization, { cacheTtlMs: 10_000, clock: { now: () => nowMs } });
+    const authenticator = new KubeAuthenticator(apis.authentication, apis.authorization, {
+      cacheTtlMs: 10_000,
+      clock: { now: () => nowMs },
+    });
     await Promise.all(Array.from({ length: 20 }, () => authenticator.check('good', ACCESS)));
     expect(apis.tokenReviews).toHaveLength(1);
     expect(apis.accessReviews).toHaveLength(1);

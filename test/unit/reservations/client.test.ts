@@ -12,7 +12,10 @@ let baseUrl: string;
 const cluster = new FakeCluster();
 
 beforeAll(async () => {
-  const authenticator = new FakeAuthenticator({ t: 'alice' }, ['create', 'list', 'delete'].map((verb) => `alice ${verb} ${NAMESPACE}/${POOL}`));
+  const authenticator = new FakeAuthenticator(
+    { t: 'alice' },
+    ['create', 'list', 'delete'].map((verb) => `alice ${verb} ${NAMESPACE}/${POOL}`),
+  );
   const app = express().use(createReservationsRouter({ source: cluster, writer: cluster, authenticator, log: pino({ level: 'silent' }) }));
   server = app.listen(0);
   await new Promise((resolve) => server.once('listening', resolve));
@@ -34,7 +37,9 @@ describe('ReservationsClient', () => {
   });
 
   it('turns error answers into typed errors with the server message', async () => {
-    await expect(new ReservationsClient({ baseUrl, token: 'nope' }).list(NAMESPACE, POOL)).rejects.toMatchObject({ code: 'Unauthenticated' });
+    await expect(new ReservationsClient({ baseUrl, token: 'nope' }).list(NAMESPACE, POOL)).rejects.toMatchObject({
+      code: 'Unauthenticated',
+    });
     await expect(new ReservationsClient({ baseUrl, token: 't' }).reserve(NAMESPACE, POOL, { user: 'u' })).rejects.toMatchObject({
       code: 'Unavailable',
       message: expect.stringMatching(/no ready pod.*retry after 5 s/),

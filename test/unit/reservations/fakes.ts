@@ -3,7 +3,14 @@
  * authoritative pods with resourceVersion checks, and a cache that lags behind it until synced.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { POOL_LABEL, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../../src/api/labels.js';
+import {
+  POOL_LABEL,
+  RESERVATION_TTL_ANNOTATION,
+  RESERVED_AT_ANNOTATION,
+  RESERVED_BY_ANNOTATION,
+  RESERVED_BY_CALLER_ANNOTATION,
+  STATE_LABEL,
+} from '../../../src/api/labels.js';
 import { poolKey, type PoolKey } from '../../../src/api/pool-key.js';
 import type { PodPool } from '../../../src/api/schema.js';
 import type { AccessDecision, AccessRequest, Authenticator } from '../../../src/reservations/auth.js';
@@ -98,7 +105,9 @@ export class FakeCluster implements ReservationPodSource, ReservationPodWriter {
     return this.pools.get(poolKey(namespace, name));
   }
   podsOf(namespace: string, poolName: string): V1Pod[] {
-    return [...this.cached.values()].filter((pod) => pod.metadata?.namespace === namespace && pod.metadata.labels?.[POOL_LABEL] === poolName);
+    return [...this.cached.values()].filter(
+      (pod) => pod.metadata?.namespace === namespace && pod.metadata.labels?.[POOL_LABEL] === poolName,
+    );
   }
   hasSynced(): boolean {
     return this.synced;

@@ -2,7 +2,14 @@ import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { KubeReservationPodWriter } from '../../../src/reservations/kube-pod-writer.js';
 
-const WRITE = { namespace: 'team-a', podName: 'p', resourceVersion: '7', user: 'alice', caller: 'system:serviceaccount:team-a:frontend', reservedAt: '2026-01-01T00:00:00.000Z' };
+const WRITE = {
+  namespace: 'team-a',
+  podName: 'p',
+  resourceVersion: '7',
+  user: 'alice',
+  caller: 'system:serviceaccount:team-a:frontend',
+  reservedAt: '2026-01-01T00:00:00.000Z',
+};
 
 function podApi(fail?: number) {
   const calls: Array<{ method: string; param: Record<string, unknown>; options?: unknown }> = [];
@@ -23,7 +30,11 @@ describe('KubeReservationPodWriter', () => {
   it('sends one merge patch carrying the resourceVersion', async () => {
     const { api, calls } = podApi();
     expect(await new KubeReservationPodWriter(api).reserve(WRITE)).toMatchObject({ kind: 'reserved' });
-    expect(calls[0]!.param).toMatchObject({ name: 'p', namespace: 'team-a', body: { metadata: { resourceVersion: '7', ownerReferences: null } } });
+    expect(calls[0]!.param).toMatchObject({
+      name: 'p',
+      namespace: 'team-a',
+      body: { metadata: { resourceVersion: '7', ownerReferences: null } },
+    });
     const headers: Record<string, string> = {};
     const { middleware } = calls[0]!.options as { middleware: Array<{ pre: (context: unknown) => unknown }> };
     for (const step of middleware) step.pre({ setHeaderParam: (key: string, value: string) => (headers[key] = value) });
@@ -46,7 +57,11 @@ describe('KubeReservationPodWriter', () => {
       metadata: {
         name: 'p',
         labels: { 'podpool.dev/state': 'reserved' },
-        annotations: { 'podpool.dev/reserved-by': 'alice', 'podpool.dev/reserved-by-caller': WRITE.caller, 'podpool.dev/reserved-at': WRITE.reservedAt },
+        annotations: {
+          'podpool.dev/reserved-by': 'alice',
+          'podpool.dev/reserved-by-caller': WRITE.caller,
+          'podpool.dev/reserved-at': WRITE.reservedAt,
+        },
       },
     };
     const api = (readBack: unknown) =>
@@ -62,7 +77,9 @@ describe('KubeReservationPodWriter', () => {
     const anotherCaller = structuredClone(landed);
     anotherCaller.metadata.annotations['podpool.dev/reserved-by-caller'] = 'system:serviceaccount:team-a:other';
     await expect(new KubeReservationPodWriter(api(anotherCaller)).reserve(WRITE)).rejects.toMatchObject({ code: 'Unavailable' });
-    await expect(new KubeReservationPodWriter(api({ metadata: { name: 'p', labels: {} } })).reserve(WRITE)).rejects.toMatchObject({ code: 'Unavailable' });
+    await expect(new KubeReservationPodWriter(api({ metadata: { name: 'p', labels: {} } })).reserve(WRITE)).rejects.toMatchObject({
+      code: 'Unavailable',
+    });
   });
 
   it('deletes only the pod with the reserved uid', async () => {

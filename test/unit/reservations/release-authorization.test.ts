@@ -31,7 +31,10 @@ describe('authorizeRelease', () => {
 
   it('refuses another caller without the grant, naming the verb that would allow it', async () => {
     const bob = releaser('bob', false);
-    await expect(authorizeRelease(reservedPod('alice'), bob)).rejects.toMatchObject({ code: 'Forbidden', message: expect.stringMatching(/another caller.*release-any/) });
+    await expect(authorizeRelease(reservedPod('alice'), bob)).rejects.toMatchObject({
+      code: 'Forbidden',
+      message: expect.stringMatching(/another caller.*release-any/),
+    });
     expect(bob.asked).toBe(1);
   });
 
@@ -41,7 +44,10 @@ describe('authorizeRelease', () => {
 
   it('treats a missing or empty caller annotation as nobody, so only the grant releases the pod', async () => {
     for (const pod of [reservedPod(undefined), reservedPod('')]) {
-      await expect(authorizeRelease(pod, releaser('', false))).rejects.toMatchObject({ code: 'Forbidden', message: expect.stringMatching(/no caller was recorded/) });
+      await expect(authorizeRelease(pod, releaser('', false))).rejects.toMatchObject({
+        code: 'Forbidden',
+        message: expect.stringMatching(/no caller was recorded/),
+      });
       await expect(authorizeRelease(pod, releaser('admin', true))).resolves.toBeUndefined();
     }
   });

@@ -21,7 +21,10 @@ const pod: fc.Arbitrary<V1Pod> = fc.record({
     },
     { requiredKeys: ['name'] },
   ),
-  status: fc.record({ phase: fc.constantFrom('Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'), conditions: fc.array(condition, { maxLength: 3 }) }, { requiredKeys: [] }),
+  status: fc.record(
+    { phase: fc.constantFrom('Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'), conditions: fc.array(condition, { maxLength: 3 }) },
+    { requiredKeys: [] },
+  ),
 });
 
 describe('isReservable and isReserved', () => {
@@ -66,7 +69,9 @@ describe('pickReservableCandidate', () => {
 
   it('reaches every candidate as the random start varies', () => {
     const pods = [named('a', 'ready', true), named('b', 'reserved', true), named('c', 'ready', true), named('d', 'warming', false)];
-    const picks = new Set([0, 0.25, 0.5, 0.75].map((r) => pickReservableCandidate(pods, new PodClaims(), new Set(), 0, () => r)?.metadata?.name));
+    const picks = new Set(
+      [0, 0.25, 0.5, 0.75].map((r) => pickReservableCandidate(pods, new PodClaims(), new Set(), 0, () => r)?.metadata?.name),
+    );
     expect(picks).toEqual(new Set(['a', 'c']));
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../../../src/api/labels.js';
+import {
+  RESERVATION_TTL_ANNOTATION,
+  RESERVED_AT_ANNOTATION,
+  RESERVED_BY_ANNOTATION,
+  RESERVED_BY_CALLER_ANNOTATION,
+  STATE_LABEL,
+} from '../../../src/api/labels.js';
 import { PodClaims } from '../../../src/reservations/claims.js';
 import { reservationPatch, reserveReadyPod, type ReserveContext } from '../../../src/reservations/reserve.js';
 import { FakeCluster, NAMESPACE, POOL, readyPod, seededRandom, warmingPod } from './fakes.js';
@@ -8,7 +14,15 @@ const NOW = Date.parse('2026-11-24T14:00:00.123Z');
 const REQUEST = { namespace: NAMESPACE, pool: POOL, user: 'alice', caller: 'system:serviceaccount:team-a:frontend' };
 
 function contextFor(cluster: FakeCluster, overrides: Partial<ReserveContext> = {}): ReserveContext {
-  return { source: cluster, writer: cluster, claims: new PodClaims(), maxConflicts: 5, clock: { now: () => NOW }, random: seededRandom(7), ...overrides };
+  return {
+    source: cluster,
+    writer: cluster,
+    claims: new PodClaims(),
+    maxConflicts: 5,
+    clock: { now: () => NOW },
+    random: seededRandom(7),
+    ...overrides,
+  };
 }
 
 describe('reservationPatch', () => {

@@ -38,7 +38,14 @@ async function start(
 ): Promise<void> {
   const app = express();
   app.use(
-    createReservationsRouter({ source: cluster, writer: cluster, authenticator, unmetDemand, log: captureLogger, options: { retryAfterSeconds: 7 } }),
+    createReservationsRouter({
+      source: cluster,
+      writer: cluster,
+      authenticator,
+      unmetDemand,
+      log: captureLogger,
+      options: { retryAfterSeconds: 7 },
+    }),
   );
   server = app.listen(0);
   await new Promise((resolve) => server.once('listening', resolve));
@@ -87,7 +94,16 @@ describe('POST reservations', () => {
     expect(response.status).toBe(201);
     expect(response.headers.get('location')).toBe(`${BASE}/pod-a`);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ pod: 'pod-a', namespace: NAMESPACE, pool: POOL, user: 'user-1', ip: '10.0.0.1', node: 'node-pod-a', ttlSeconds: 600, outcome: 'warm' });
+    expect(body).toMatchObject({
+      pod: 'pod-a',
+      namespace: NAMESPACE,
+      pool: POOL,
+      user: 'user-1',
+      ip: '10.0.0.1',
+      node: 'node-pod-a',
+      ttlSeconds: 600,
+      outcome: 'warm',
+    });
     expect(body.reservedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(cluster.reservedOnServer()).toHaveLength(1);
   });
@@ -110,7 +126,12 @@ describe('POST reservations', () => {
   });
 
   it('answers 404 for an unknown pool the caller may reserve from', async () => {
-    await expectError(await call('POST', `/api/v1/namespaces/${NAMESPACE}/podpools/ghost/reservations`, { body: { user: 'u' } }), 404, 'NotFound', /ghost not found/);
+    await expectError(
+      await call('POST', `/api/v1/namespaces/${NAMESPACE}/podpools/ghost/reservations`, { body: { user: 'u' } }),
+      404,
+      'NotFound',
+      /ghost not found/,
+    );
   });
 
   it('answers 400 for a bad body, bad JSON, a bad wait or a bad name, and 413 for a huge body', async () => {
@@ -120,8 +141,18 @@ describe('POST reservations', () => {
     await expectError(await call('POST', BASE, { rawBody: '{"user":' }), 400, 'InvalidArgument', /not valid JSON/);
     await expectError(await call('POST', BASE), 400, 'InvalidArgument', /JSON object/);
     await expectError(await call('POST', `${BASE}?wait=forever`, { body: { user: 'u' } }), 400, 'InvalidArgument', /wait/);
-    await expectError(await call('POST', '/api/v1/namespaces/Team_A/podpools/x/reservations', { body: { user: 'u' } }), 400, 'InvalidArgument', /namespace/);
-    await expectError(await call('POST', BASE, { rawBody: JSON.stringify({ user: 'x'.repeat(20_000) }) }), 413, 'InvalidArgument', /too large/);
+    await expectError(
+      await call('POST', '/api/v1/namespaces/Team_A/podpools/x/reservations', { body: { user: 'u' } }),
+      400,
+      'InvalidArgument',
+      /namespace/,
+    );
+    await expectError(
+      await call('POST', BASE, { rawBody: JSON.stringify({ user: 'x'.repeat(20_000) }) }),
+      413,
+      'InvalidArgument',
+      /too large/,
+    );
     expect(cluster.writes).toEqual([]);
   });
 
@@ -311,10 +342,15 @@ describe('who may release a reservation', () => {
     });
   });
 
-  it("answers 403 to a caller allowed to delete who did not reserve the pod, and keeps the pod", async () => {
+  it('answers 403 to a caller allowed to delete who did not reserve the pod, and keeps the pod', async () => {
     cluster.put(readyPod('pod-a'));
     const pod = await reserveAs('alice-token', 'carol');
-    await expectError(await call('DELETE', `${BASE}/${pod}`, { token: 'carol-token' }), 403, 'Forbidden', /"carol" cannot release pod-a: another caller reserved it.*release-any/);
+    await expectError(
+      await call('DELETE', `${BASE}/${pod}`, { token: 'carol-token' }),
+      403,
+      'Forbidden',
+      /"carol" cannot release pod-a: another caller reserved it.*release-any/,
+    );
     expect(cluster.deletes).toEqual([]);
     expect((await call('DELETE', `${BASE}/${pod}`, { token: 'alice-token' })).status).toBe(200);
     expect(cluster.deletes).toEqual(['pod-a']);
@@ -344,7 +380,12 @@ describe('who may release a reservation', () => {
     handReserved.metadata!.labels![STATE_LABEL] = 'reserved';
     handReserved.metadata!.annotations = { [RESERVED_BY_ANNOTATION]: 'alice' };
     cluster.put(handReserved);
-    await expectError(await call('DELETE', `${BASE}/pod-a`, { token: 'alice-token' }), 403, 'Forbidden', /no caller was recorded.*release-any/);
+    await expectError(
+      await call('DELETE', `${BASE}/pod-a`, { token: 'alice-token' }),
+      403,
+      'Forbidden',
+      /no caller was recorded.*release-any/,
+    );
     expect(cluster.deletes).toEqual([]);
     expect((await call('DELETE', `${BASE}/pod-a`, { token: 'admin-token' })).status).toBe(200);
   });
@@ -353,7 +394,6 @@ describe('who may release a reservation', () => {
     await expectError(await call('DELETE', `${BASE}/nope`, { token: 'carol-token' }), 404, 'NotFound');
   });
 });
-
 
 describe('malformed requests', () => {
   const MAX_LOG_LINE_CHARS = 2_000;
@@ -368,7 +408,11 @@ describe('malformed requests', () => {
   }
 
   const gzipPost = (body: Buffer | string, encoding = 'gzip') =>
-    fetch(`${url}${BASE}`, { method: 'POST', headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json', 'content-encoding': encoding }, body });
+    fetch(`${url}${BASE}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json', 'content-encoding': encoding },
+      body,
+    });
 
   it('answers a body that is not the gzip its Content-Encoding claims with a 400 JSON error, and still reads real gzip', async () => {
     cluster.put(readyPod('pod-a'));
@@ -388,7 +432,12 @@ describe('malformed requests', () => {
     ['DELETE', `${BASE}/%E0%A4%A`],
   ])('answers %s %s (a bad percent-escape) with a 400 JSON error and one log line', async (method, path) => {
     const written = await loggedBy(async () => {
-      await expectError(await call(method, path, method === 'POST' ? { body: { user: 'u' } } : {}), 400, 'InvalidArgument', /percent-escape/);
+      await expectError(
+        await call(method, path, method === 'POST' ? { body: { user: 'u' } } : {}),
+        400,
+        'InvalidArgument',
+        /percent-escape/,
+      );
     });
     expect(written).toEqual([expect.objectContaining({ level: 40, msg: 'rejected malformed request', status: 400 })]);
     expect(cluster.writes).toEqual([]);

@@ -11,7 +11,11 @@ import { FakeCluster, NAMESPACE, readyPod } from './fakes.js';
 type Labels = Record<string, string | number>;
 
 function sample(metric: MetricObjectWithValues<MetricValue<string>>, name: string, labels: Labels): number {
-  return metric.values.find((v) => (v as { metricName?: string }).metricName === name && Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
+  return (
+    metric.values.find(
+      (v) => (v as { metricName?: string }).metricName === name && Object.entries(labels).every(([k, x]) => v.labels[k] === x),
+    )?.value ?? 0
+  );
 }
 
 async function outcomes(pool: string): Promise<Record<string, number>> {
@@ -43,7 +47,10 @@ describe('reservation SLO metrics', () => {
   it('starts every outcome at 0 when the pool appears, so rate() sees the first reservation', async () => {
     const cluster = new FakeCluster(['slo-new']);
     let listener: PodChangeListener | undefined;
-    new ReservationService({ source: { ...cluster, podsOf: () => [], hasSynced: () => true, getPool: () => undefined, onChange: (l) => (listener = l) }, writer: cluster });
+    new ReservationService({
+      source: { ...cluster, podsOf: () => [], hasSynced: () => true, getPool: () => undefined, onChange: (l) => (listener = l) },
+      writer: cluster,
+    });
     listener?.(poolKey(NAMESPACE, 'slo-new'), { pool: { metadata: { namespace: NAMESPACE, name: 'slo-new' } } as PodPool });
     expect(await outcomes('slo-new')).toEqual({ warm: 0, cold: 0, refused: 0, failed: 0 });
   });

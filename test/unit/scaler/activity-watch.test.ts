@@ -62,7 +62,11 @@ describe('the activity watch behind StreamIsActive', () => {
   it('pushes true when a window is about to start, found by the timer alone', async () => {
     // Window 10-12 UTC with a 120 s warm-up: pre-scaling starts at 09:58.
     const { pools, clock, watch } = setup(at('2026-01-05T09:55:00Z'), 10);
-    pools.set('team-a', 'p', makeSpec({ targetReadyPods: 0, warmupSeconds: 120, timeBasedScaling: [{ hourStart: 10, hourEnd: 12, targetPoolSize: 5 }] }));
+    pools.set(
+      'team-a',
+      'p',
+      makeSpec({ targetReadyPods: 0, warmupSeconds: 120, timeBasedScaling: [{ hourStart: 10, hourEnd: 12, targetPoolSize: 5 }] }),
+    );
     const recorder = new Recorder();
     watch.subscribe(pool, recorder);
     await new Promise((resolve) => setTimeout(resolve, 40));

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { activityPush, type ActivityState } from '../../../src/scaler/activity.js';
 
-const state = (overrides: Partial<ActivityState> = {}): ActivityState => ({ active: true, mode: 'normal', windowIndex: undefined, ...overrides });
+const state = (overrides: Partial<ActivityState> = {}): ActivityState => ({
+  active: true,
+  mode: 'normal',
+  windowIndex: undefined,
+  ...overrides,
+});
 
 describe('what a StreamIsActive stream says', () => {
   it('always says the current state first', () => {

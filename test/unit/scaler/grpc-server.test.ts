@@ -43,11 +43,16 @@ async function setup(options: { tls?: ScalerTls; clientCredentials?: grpc.Channe
   const server = new ScalerGrpcServer({ service, log, tls: options.tls, streamIntervalMs: 20, publishGraceMs: 0, shutdownGraceMs: 1_000 });
   servers.push(server);
   const port = await server.listen(0, '127.0.0.1');
-  const client = new ExternalScaler(`localhost:${port}`, options.clientCredentials ?? grpc.credentials.createInsecure()) as unknown as KedaClient;
+  const client = new ExternalScaler(
+    `localhost:${port}`,
+    options.clientCredentials ?? grpc.credentials.createInsecure(),
+  ) as unknown as KedaClient;
   clients.push(client);
   // KEDA's HPA-path calls carry about a 3 s deadline.
   const call = (rpc: 'IsActive' | 'GetMetricSpec' | 'GetMetrics', request: unknown): Promise<Reply> =>
-    new Promise((resolve, reject) => client[rpc](request, { deadline: Date.now() + 3_000 }, (error, reply) => (error ? reject(error) : resolve(reply))));
+    new Promise((resolve, reject) =>
+      client[rpc](request, { deadline: Date.now() + 3_000 }, (error, reply) => (error ? reject(error) : resolve(reply))),
+    );
   const openStream = (request: unknown) => {
     const messages: boolean[] = [];
     const stream = client.StreamIsActive(request);
@@ -85,7 +90,10 @@ describe('the external scaler over gRPC, as KEDA calls it', () => {
     const pool = pools.set('team-b', 'gpu', makeSpec({ targetReadyPods: 2, warmupSeconds: 120 }), busyStatus(NOW, 8));
     const expected = recommendForPool(pool, NOW).desiredReplicas;
     expect(expected).toBeGreaterThan(2);
-    const reply = await call('GetMetrics', { scaledObjectRef: ref({ podPoolName: 'gpu', podPoolNamespace: 'team-b' }), metricName: 'podpool-team-b-gpu' });
+    const reply = await call('GetMetrics', {
+      scaledObjectRef: ref({ podPoolName: 'gpu', podPoolNamespace: 'team-b' }),
+      metricName: 'podpool-team-b-gpu',
+    });
     expect(reply).toEqual({ metricValues: [{ metricName: 'podpool-team-b-gpu', metricValue: expected, metricValueFloat: expected }] });
   });
 
@@ -130,7 +138,13 @@ describe('the external scaler over gRPC, as KEDA calls it', () => {
   it('answers UNIMPLEMENTED to rpcs it does not serve (KEDA 2.21 falls back from StreamMetricSpec)', async () => {
     const { client } = await setup();
     const error = await new Promise<grpc.ServiceError | null>((resolve) =>
-      client.makeUnaryRequest('/externalscaler.ExternalScaler/StreamMetricSpec', (x: Buffer) => x, (x: Buffer) => x, Buffer.alloc(0), (e) => resolve(e)),
+      client.makeUnaryRequest(
+        '/externalscaler.ExternalScaler/StreamMetricSpec',
+        (x: Buffer) => x,
+        (x: Buffer) => x,
+        Buffer.alloc(0),
+        (e) => resolve(e),
+      ),
     );
     expect(error?.code).toBe(grpc.status.UNIMPLEMENTED);
   });
@@ -210,11 +224,23 @@ describe('malformed requests', () => {
     const { pools, client, call } = await setup();
     pools.set('team-a', 'p', makeSpec());
     const raw = (path: string, bytes: Buffer) =>
-      new Promise<grpc.ServiceError | null>((resolve) => client.makeUnaryRequest(path, (x: Buffer) => x, (x: Buffer) => x, bytes, (e) => resolve(e)));
+      new Promise<grpc.ServiceError | null>((resolve) =>
+        client.makeUnaryRequest(
+          path,
+          (x: Buffer) => x,
+          (x: Buffer) => x,
+          bytes,
+          (e) => resolve(e),
+        ),
+      );
     // Field 1, length 200, but 2 bytes follow: protobuf cannot decode it.
-    expect((await raw('/externalscaler.ExternalScaler/GetMetrics', Buffer.from([0x0a, 0xc8, 0x01, 0x01, 0x02])))?.code).toBe(grpc.status.INTERNAL);
+    expect((await raw('/externalscaler.ExternalScaler/GetMetrics', Buffer.from([0x0a, 0xc8, 0x01, 0x01, 0x02])))?.code).toBe(
+      grpc.status.INTERNAL,
+    );
     expect((await raw('/externalscaler.ExternalScaler/IsActive', Buffer.from([0xff, 0xff, 0xff, 0xff])))?.code).toBe(grpc.status.INTERNAL);
-    expect((await raw('/externalscaler.ExternalScaler/GetMetricSpec', Buffer.alloc(128 * 1024, 0x20)))?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect((await raw('/externalscaler.ExternalScaler/GetMetricSpec', Buffer.alloc(128 * 1024, 0x20)))?.code).toBe(
+      grpc.status.RESOURCE_EXHAUSTED,
+    );
     await expect(call('GetMetrics', {})).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
     await expect(call('GetMetrics', { scaledObjectRef: { scalerMetadata: { podPoolName: 'p\u0000' } } })).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
@@ -254,7 +280,11 @@ describe('TLS', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'scaler-tls-'));
     try {
       const files = { certFile: join(directory, 'tls.crt'), keyFile: join(directory, 'tls.key'), clientCaFile: join(directory, 'ca.crt') };
-      await Promise.all([writeFile(files.certFile, serving.certPem), writeFile(files.keyFile, serving.keyPem), writeFile(files.clientCaFile, ca.certPem)]);
+      await Promise.all([
+        writeFile(files.certFile, serving.certPem),
+        writeFile(files.keyFile, serving.keyPem),
+        writeFile(files.clientCaFile, ca.certPem),
+      ]);
       const { pools, call } = await setup({
         tls: await readScalerTls(files),
         clientCredentials: grpc.credentials.createSsl(Buffer.from(ca.certPem), Buffer.from(keda.keyPem), Buffer.from(keda.certPem)),

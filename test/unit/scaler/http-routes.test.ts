@@ -16,7 +16,10 @@ const captureLogger = pino({ level: 'info' }, { write: (line: string) => void lo
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
-async function serve(pools: PoolMap, app = express().use(scalerHttpRouter(new ScalerService(pools, { clock: { now: () => NOW } }), { log: captureLogger }))): Promise<string> {
+async function serve(
+  pools: PoolMap,
+  app = express().use(scalerHttpRouter(new ScalerService(pools, { clock: { now: () => NOW } }), { log: captureLogger })),
+): Promise<string> {
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server?.once('listening', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/scaler/v1/namespaces`;
@@ -63,7 +66,10 @@ describe('the HTTP twin for the metrics-api trigger', () => {
     const base = await serve(new PoolMap());
     const wrong = await fetch(`${base}/team-a/podpools`);
     expect(wrong.status).toBe(404);
-    expect(await wrong.json()).toEqual({ error: 'NotFound', message: expect.stringContaining('/scaler/v1/namespaces/{namespace}/podpools/{name}') });
+    expect(await wrong.json()).toEqual({
+      error: 'NotFound',
+      message: expect.stringContaining('/scaler/v1/namespaces/{namespace}/podpools/{name}'),
+    });
   });
 
   it('reports a pool that wants no pods as inactive with 0', async () => {

@@ -10,7 +10,13 @@ export class PoolMap implements PodPoolReader {
   reads = 0;
 
   set(namespace: string, name: string, spec: PodPoolSpec, status?: PodPoolStatus): PodPool {
-    const pool: PodPool = { apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', metadata: { name, namespace }, spec, ...(status ? { status } : {}) };
+    const pool: PodPool = {
+      apiVersion: 'podpool.dev/v1alpha1',
+      kind: 'PodPool',
+      metadata: { name, namespace },
+      spec,
+      ...(status ? { status } : {}),
+    };
     this.pools.set(poolKey(namespace, name), pool);
     return pool;
   }

@@ -26,7 +26,10 @@ describe('reading the pool from KEDA trigger metadata', () => {
   });
 
   it('ignores the other keys KEDA forwards (scalerAddress, unsafeSsl, ...)', () => {
-    const ref = poolRefFromScaledObject({ namespace: 'a', scalerMetadata: { scalerAddress: 'x:9090', unsafeSsl: 'true', podPoolName: 'p' } });
+    const ref = poolRefFromScaledObject({
+      namespace: 'a',
+      scalerMetadata: { scalerAddress: 'x:9090', unsafeSsl: 'true', podPoolName: 'p' },
+    });
     expect(ref).toEqual({ namespace: 'a', name: 'p' });
   });
 

@@ -53,16 +53,20 @@ describe('warmCountFor', () => {
 
   it('is the smallest Poisson count within the budget (property, against direct summation)', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0.01, max: 400, noNaN: true }), fc.constantFrom(0.5, 0.9, 0.95, 0.99, 0.999, 0.9999), (mean, availability) => {
-        const budget = 1 - availability;
-        const expected = smallestCount((s) => poissonUpperTail(mean, s), budget, 2000);
-        const got = warmCountFor({ mean, dispersion: 1 }, availability);
-        // Near a boundary the two sums may round differently; then both counts meet the budget within float noise.
-        if (got !== expected) {
-          expect(Math.abs(got - expected)).toBe(1);
-          expect(Math.abs(poissonUpperTail(mean, Math.min(got, expected)) - budget)).toBeLessThan(1e-9);
-        }
-      }),
+      fc.property(
+        fc.double({ min: 0.01, max: 400, noNaN: true }),
+        fc.constantFrom(0.5, 0.9, 0.95, 0.99, 0.999, 0.9999),
+        (mean, availability) => {
+          const budget = 1 - availability;
+          const expected = smallestCount((s) => poissonUpperTail(mean, s), budget, 2000);
+          const got = warmCountFor({ mean, dispersion: 1 }, availability);
+          // Near a boundary the two sums may round differently; then both counts meet the budget within float noise.
+          if (got !== expected) {
+            expect(Math.abs(got - expected)).toBe(1);
+            expect(Math.abs(poissonUpperTail(mean, Math.min(got, expected)) - budget)).toBeLessThan(1e-9);
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -76,12 +80,17 @@ describe('warmCountFor', () => {
         (mean, dispersion, availability) => {
           const budget = 1 - availability;
           const poisson = smallestCount((s) => poissonUpperTail(mean, s), budget, 2000);
-          const expected = Math.max(poisson, smallestCount((s) => negativeBinomialUpperTail(mean, dispersion, s), budget, 20_000));
+          const expected = Math.max(
+            poisson,
+            smallestCount((s) => negativeBinomialUpperTail(mean, dispersion, s), budget, 20_000),
+          );
           const got = warmCountFor({ mean, dispersion }, availability);
           if (got !== expected) {
             expect(Math.abs(got - expected)).toBe(1);
             const low = Math.min(got, expected);
-            const nearBoundary = [poissonUpperTail(mean, low), negativeBinomialUpperTail(mean, dispersion, low)].some((tail) => Math.abs(tail - budget) < 1e-9);
+            const nearBoundary = [poissonUpperTail(mean, low), negativeBinomialUpperTail(mean, dispersion, low)].some(
+              (tail) => Math.abs(tail - budget) < 1e-9,
+            );
             expect(nearBoundary).toBe(true);
           }
         },

@@ -10,7 +10,7 @@ function perMinute(counts: number[]): ReservationHistory {
   let history = emptyHistory(NOW - counts.length * 60_000);
   counts.forEach((count, minute) => {
     const start = NOW - (counts.length - minute) * 60_000;
-    for (let i = 0; i < count; i += 1) history = recordReservations(history, start + 1 + ((i * 60_000) / count), 1, 100);
+    for (let i = 0; i < count; i += 1) history = recordReservations(history, start + 1 + (i * 60_000) / count, 1, 100);
   });
   return history;
 }

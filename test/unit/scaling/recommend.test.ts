@@ -28,7 +28,7 @@ describe('recommend', () => {
     expect(r.setBy).toBe('buffer');
   });
 
-  it('sizes the buffer by the demand expected during one lead time (Little\'s law)', () => {
+  it("sizes the buffer by the demand expected during one lead time (Little's law)", () => {
     // At 50 % availability the median is the quantile, so the buffer term shows.
     const spec = makeSpec({ targetReadyPods: 2, warmupSeconds: 120, availability: 0.5 });
     const r = recommend(spec, { history: history([6, 6, 6, 6, 6]) }, NOW);
@@ -52,7 +52,13 @@ describe('recommend', () => {
   });
 
   it('enters spike mode on velocity or acceleration and plans for two lead times', () => {
-    const spec = makeSpec({ targetReadyPods: 1, warmupSeconds: 60, scaleUpVelocityThreshold: 5, scaleUpAccelerationThreshold: 3, availability: 0.5 });
+    const spec = makeSpec({
+      targetReadyPods: 1,
+      warmupSeconds: 60,
+      scaleUpVelocityThreshold: 5,
+      scaleUpAccelerationThreshold: 3,
+      availability: 0.5,
+    });
     const steady = recommend(spec, { history: history([4, 4, 4, 4, 4]) }, NOW);
     expect(steady).toMatchObject({ mode: 'normal', expectedDemand: 4, desiredReplicas: 5 });
     const fast = recommend(spec, { history: history([6, 6, 6, 6, 6]) }, NOW);
@@ -72,8 +78,12 @@ describe('recommend', () => {
     expect(r.velocity).toBeCloseTo(6);
     expect(r).toMatchObject({ setBy: 'quantile', quantileTarget: 44, desiredReplicas: 44, expectedDemand: 30, dispersion: 1 });
     expect(r.reason).toBe('44 warm pods: 99% availability: 44 cover the demand of 300s at 6/min');
-    expect(recommend({ ...spec, availability: 0.999 }, { history: history([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]) }, NOW).desiredReplicas).toBeGreaterThan(44);
-    expect(recommend({ ...spec, availability: 0.9 }, { history: history([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]) }, NOW).desiredReplicas).toBeLessThan(44);
+    expect(
+      recommend({ ...spec, availability: 0.999 }, { history: history([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]) }, NOW).desiredReplicas,
+    ).toBeGreaterThan(44);
+    expect(
+      recommend({ ...spec, availability: 0.9 }, { history: history([6, 6, 6, 6, 6, 6, 6, 6, 6, 6]) }, NOW).desiredReplicas,
+    ).toBeLessThan(44);
   });
 
   it('widens the quantile for bursty demand and says so', () => {
@@ -90,9 +100,18 @@ describe('recommend', () => {
 
   it('takes the lead time from the 90th percentile of observed warm-ups', () => {
     const samples = [60, 62, 64, 66, 68, 70, 72, 74, 76, 200];
-    expect(leadTime(makeSpec(), { history: emptyHistory(NOW), warmupSamples: samples, observedWarmupSeconds: 70 })).toEqual({ seconds: 76, source: 'observed' });
-    expect(leadTime(makeSpec(), { history: emptyHistory(NOW), warmupSamples: [90, 95], observedWarmupSeconds: 70 })).toEqual({ seconds: 70, source: 'observed' });
-    expect(leadTime(makeSpec({ warmupSeconds: 30 }), { history: emptyHistory(NOW), warmupSamples: samples })).toEqual({ seconds: 30, source: 'spec' });
+    expect(leadTime(makeSpec(), { history: emptyHistory(NOW), warmupSamples: samples, observedWarmupSeconds: 70 })).toEqual({
+      seconds: 76,
+      source: 'observed',
+    });
+    expect(leadTime(makeSpec(), { history: emptyHistory(NOW), warmupSamples: [90, 95], observedWarmupSeconds: 70 })).toEqual({
+      seconds: 70,
+      source: 'observed',
+    });
+    expect(leadTime(makeSpec({ warmupSeconds: 30 }), { history: emptyHistory(NOW), warmupSamples: samples })).toEqual({
+      seconds: 30,
+      source: 'spec',
+    });
   });
 
   it('never triggers spike mode when the thresholds are unset', () => {
@@ -131,7 +150,10 @@ describe('recommend', () => {
   });
 
   it('takes the lead time from the spec, then the observed warm-up, then the default', () => {
-    expect(leadTime(makeSpec({ warmupSeconds: 30 }), { history: emptyHistory(NOW), observedWarmupSeconds: 80 })).toEqual({ seconds: 30, source: 'spec' });
+    expect(leadTime(makeSpec({ warmupSeconds: 30 }), { history: emptyHistory(NOW), observedWarmupSeconds: 80 })).toEqual({
+      seconds: 30,
+      source: 'spec',
+    });
     expect(leadTime(makeSpec(), { history: emptyHistory(NOW), observedWarmupSeconds: 80 })).toEqual({ seconds: 80, source: 'observed' });
     expect(leadTime(makeSpec(), { history: emptyHistory(NOW), observedWarmupSeconds: Number.NaN })).toEqual({
       seconds: DEFAULT_LEAD_TIME_SECONDS,
@@ -142,7 +164,11 @@ describe('recommend', () => {
   it('answers from the given instant whatever the system clock says (no clock inside)', () => {
     // Read at the wrong time, the history (the last 8 minutes), the window and the stabilization
     // would all give another answer.
-    const spec = makeSpec({ scaleDownStabilizationSeconds: 300, warmupSeconds: 90, timeBasedScaling: [{ hourStart: 12, hourEnd: 13, targetPoolSize: 40 }] });
+    const spec = makeSpec({
+      scaleDownStabilizationSeconds: 300,
+      warmupSeconds: 90,
+      timeBasedScaling: [{ hourStart: 12, hourEnd: 13, targetPoolSize: 40 }],
+    });
     const h = history([3, 1, 4, 1, 5, 9, 2, 6]);
     vi.useFakeTimers();
     try {
@@ -213,14 +239,24 @@ describe('recommend (properties)', () => {
 
   it('is monotone in demand: more reservations just now, or the same demand scaled up, never ask for fewer pods', () => {
     fc.assert(
-      fc.property(specArb, demandArb, fc.integer({ min: 1, max: 20 }), fc.integer({ min: 2, max: 4 }), nowArb, (spec, demand, extra, factor, now) => {
-        const base = history(demand, now);
-        const { desiredReplicas } = recommend(spec, { history: base }, now);
-        const more = recordReservations(base, now, extra, 200);
-        expect(recommend(spec, { history: more }, now).desiredReplicas).toBeGreaterThanOrEqual(desiredReplicas);
-        const scaled = history(demand.map((count) => count * factor), now);
-        expect(recommend(spec, { history: scaled }, now).desiredReplicas).toBeGreaterThanOrEqual(desiredReplicas);
-      }),
+      fc.property(
+        specArb,
+        demandArb,
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 2, max: 4 }),
+        nowArb,
+        (spec, demand, extra, factor, now) => {
+          const base = history(demand, now);
+          const { desiredReplicas } = recommend(spec, { history: base }, now);
+          const more = recordReservations(base, now, extra, 200);
+          expect(recommend(spec, { history: more }, now).desiredReplicas).toBeGreaterThanOrEqual(desiredReplicas);
+          const scaled = history(
+            demand.map((count) => count * factor),
+            now,
+          );
+          expect(recommend(spec, { history: scaled }, now).desiredReplicas).toBeGreaterThanOrEqual(desiredReplicas);
+        },
+      ),
     );
   });
 

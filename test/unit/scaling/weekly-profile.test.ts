@@ -76,7 +76,9 @@ describe('the weekly profile', () => {
 
   it('is unknown for a week, then forecasts the busiest slot of the horizon', () => {
     const fresh = emptyProfile(MONDAY, 'UTC');
-    expect(profileRateAhead(fresh, emptyHistory(MONDAY + 3 * 24 * 60 * MINUTE), MONDAY + 3 * 24 * 60 * MINUTE, 10 * MINUTE)).toBeUndefined();
+    expect(
+      profileRateAhead(fresh, emptyHistory(MONDAY + 3 * 24 * 60 * MINUTE), MONDAY + 3 * 24 * 60 * MINUTE, 10 * MINUTE),
+    ).toBeUndefined();
     const profile = learn(fresh, MONDAY, 7 * 24 * 60, morning('UTC'));
     const nextMonday = MONDAY + WEEK;
     expect(profileRateAhead(profile, emptyHistory(nextMonday), nextMonday + 8 * 60 * MINUTE + 50 * MINUTE, 15 * MINUTE)?.rate).toBe(4);

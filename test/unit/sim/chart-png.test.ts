@@ -33,7 +33,7 @@ function firstPixel(png: Uint8Array): number[] {
   expect([png[24], png[25]]).toEqual([8, 6]); // bit depth 8, colour type RGBA
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const data: Uint8Array[] = [];
-  for (let offset = 8; offset < png.byteLength; ) {
+  for (let offset = 8; offset < png.byteLength;) {
     const length = view.getUint32(offset);
     if (new TextDecoder().decode(png.subarray(offset + 4, offset + 8)) === 'IDAT') data.push(png.subarray(offset + 8, offset + 8 + length));
     offset += 12 + length;
@@ -80,7 +80,9 @@ describe('svgToPng', () => {
   });
 
   it('draws what the SVG says: a solid red square comes out red', async () => {
-    const png = await svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="3" height="2"><rect width="3" height="2" fill="#ff0000"/></svg>');
+    const png = await svgToPng(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="3" height="2"><rect width="3" height="2" fill="#ff0000"/></svg>',
+    );
     expect(pngSize(png)).toEqual({ width: 3 * PNG_SCALE, height: 2 * PNG_SCALE });
     expect(firstPixel(png)).toEqual([255, 0, 0, 255]);
   });
@@ -103,7 +105,9 @@ describe('svgToPng without @resvg/resvg-js', () => {
     await expect(failure).rejects.toMatchObject({
       name: 'PodpoolError',
       code: 'Unavailable',
-      message: expect.stringMatching(/needs the optional dependency @resvg\/resvg-js, which could not be loaded \(.*\); install it with npm install @resvg\/resvg-js, or name the chart \*\.svg/),
+      message: expect.stringMatching(
+        /needs the optional dependency @resvg\/resvg-js, which could not be loaded \(.*\); install it with npm install @resvg\/resvg-js, or name the chart \*\.svg/,
+      ),
     });
   });
 });

@@ -56,7 +56,12 @@ describe('renderChart', () => {
   });
 
   it('draws the time grid behind the data and keeps the last time label inside the chart', () => {
-    const day = renderChart({ startMs: Date.parse('2026-01-05T00:00:00Z'), timeZone: 'UTC', demandPerMinute: new Array<number>(24 * 60).fill(1), policies: [] });
+    const day = renderChart({
+      startMs: Date.parse('2026-01-05T00:00:00Z'),
+      timeZone: 'UTC',
+      demandPerMinute: new Array<number>(24 * 60).fill(1),
+      policies: [],
+    });
     expect(day.indexOf('stroke-dasharray')).toBeLessThan(day.indexOf('<polygon'));
     expect(day).toContain('text-anchor="middle">Mon 21:00</text>');
     expect(day).toContain('text-anchor="end">Tue 00:00</text>');

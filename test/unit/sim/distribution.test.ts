@@ -32,7 +32,9 @@ describe('sampleSeconds', () => {
 
   it('matches a lognormal to its median and p95', () => {
     const random = createRandom(11);
-    const draws = Float64Array.from({ length: 40_000 }, () => sampleSeconds({ kind: 'lognormal', medianSeconds: 1200, p95Seconds: 3600 }, random)).sort();
+    const draws = Float64Array.from({ length: 40_000 }, () =>
+      sampleSeconds({ kind: 'lognormal', medianSeconds: 1200, p95Seconds: 3600 }, random),
+    ).sort();
     expect(percentile(draws, 0.5)).toBeGreaterThan(1200 * 0.97);
     expect(percentile(draws, 0.5)).toBeLessThan(1200 * 1.03);
     expect(percentile(draws, 0.95)).toBeGreaterThan(3600 * 0.95);

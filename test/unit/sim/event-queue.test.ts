@@ -21,7 +21,9 @@ describe('EventQueue', () => {
         items.forEach(([at, order], index) => queue.push(at, order, index));
         const popped: Array<[number, number, number]> = [];
         for (let event = queue.pop(); event !== undefined; event = queue.pop()) popped.push([event.atMs, event.order, event.payload]);
-        const expected = items.map(([at, order], index): [number, number, number] => [at, order, index]).sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+        const expected = items
+          .map(([at, order], index): [number, number, number] => [at, order, index])
+          .sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
         expect(popped).toEqual(expected);
         expect(queue.size).toBe(0);
       }),

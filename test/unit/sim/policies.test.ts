@@ -22,7 +22,13 @@ function polled(name: string, spec = berlinDays, knob?: number): PolledPolicy {
   return policy;
 }
 
-const state = (nowMs: number, pods: Partial<PoolState> = {}): PoolState => ({ nowMs, readyPods: 0, warmingPods: 0, reservedPods: 0, ...pods });
+const state = (nowMs: number, pods: Partial<PoolState> = {}): PoolState => ({
+  nowMs,
+  readyPods: 0,
+  warmingPods: 0,
+  reservedPods: 0,
+  ...pods,
+});
 const berlin = (hhmm: string): number => Date.parse(`2026-01-05T${hhmm}:00+01:00`);
 
 describe('podpool policy', () => {
@@ -58,7 +64,7 @@ describe('buffer policy', () => {
 });
 
 describe('reactive policy', () => {
-  it('holds `hold` seconds of the last minute\'s rate and scales down only after 300 s', () => {
+  it("holds `hold` seconds of the last minute's rate and scales down only after 300 s", () => {
     const policy = polled('reactive', berlinDays, 120);
     for (let i = 0; i < 6; i += 1) policy.reservationMade(START + i * 10_000); // 6 in the last minute: 0.1/s
     expect(policy.desiredWarmPods(state(START + 59_000))).toBe(12);
@@ -68,7 +74,13 @@ describe('reactive policy', () => {
 });
 
 describe('seed policy', () => {
-  const spec = makeSpec({ minPoolSize: 1, maxPoolSize: 40, targetReadyPods: 2, scaleUpVelocityThreshold: 2, scaleUpAccelerationThreshold: 100 });
+  const spec = makeSpec({
+    minPoolSize: 1,
+    maxPoolSize: 40,
+    targetReadyPods: 2,
+    scaleUpVelocityThreshold: 2,
+    scaleUpAccelerationThreshold: 100,
+  });
 
   it('scales up to the target, adding one minute of demand when the reserved count climbs fast', () => {
     const policy = polled('seed', spec);

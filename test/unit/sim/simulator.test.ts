@@ -35,7 +35,15 @@ describe('simulate: hand-checked accounting', () => {
     expect(Array.from(outcome.timeline.coldReservations)).toEqual([2]);
 
     const report = policyReport('buffer', outcome, 120_000);
-    expect(report).toMatchObject({ reservations: 2, warm: 0, cold: 2, coldRate: 1, waitP50Seconds: 60, waitP99Seconds: 65, waitMaxSeconds: 65 });
+    expect(report).toMatchObject({
+      reservations: 2,
+      warm: 0,
+      cold: 2,
+      coldRate: 1,
+      waitP50Seconds: 60,
+      waitP99Seconds: 65,
+      waitMaxSeconds: 65,
+    });
     expect(report).toMatchObject({ unreservedPodMinutes: 2, costVsOracle: 1 });
   });
 

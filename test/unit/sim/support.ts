@@ -5,7 +5,10 @@ import { parseTrace } from '../../../src/sim/trace.js';
 export const START = Date.parse('2026-01-05T00:00:00Z'); // a Monday
 
 /** A scenario from a `seconds` trace: the arrivals land exactly where written. */
-export function secondsScenario(arrivalSeconds: readonly number[], options: { warmup?: string; session?: string; seed?: number } = {}): Scenario {
+export function secondsScenario(
+  arrivalSeconds: readonly number[],
+  options: { warmup?: string; session?: string; seed?: number } = {},
+): Scenario {
   return buildScenario({
     trace: parseTrace(`seconds\n${arrivalSeconds.join('\n')}\n`),
     startMs: START,

@@ -23,10 +23,18 @@ function report(policy: string, coldRate: number, unreservedPodMinutes: number):
 
 describe('sweepPolicy', () => {
   const spec = makeSpec({ maxPoolSize: 6 });
-  const curve: Record<number, [number, number]> = { 0: [0.9, 10], 1: [0.3, 50], 2: [0.1, 90], 3: [0.02, 130], 4: [0.01, 170], 5: [0, 210], 6: [0, 250] };
+  const curve: Record<number, [number, number]> = {
+    0: [0.9, 10],
+    1: [0.3, 50],
+    2: [0.1, 90],
+    3: [0.02, 130],
+    4: [0.01, 170],
+    5: [0, 210],
+    6: [0, 250],
+  };
   const run = (knob: number) => report('buffer', ...(curve[knob] ?? [1, 0]));
 
-  it('finds the best cold rate at podpool\'s cost and the cost of podpool\'s cold rate', () => {
+  it("finds the best cold rate at podpool's cost and the cost of podpool's cold rate", () => {
     const result = sweepPolicy(policyNamed('buffer'), spec, run, report('podpool', 0.02, 100));
     expect(result?.points.map((p) => p.knob)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(result?.bestAtPodpoolCost).toEqual({ knob: 2, cold: 100, coldRate: 0.1, unreservedPodMinutes: 90 });
@@ -56,10 +64,15 @@ describe('report formatting', () => {
   });
 
   it('prints one aligned row per policy, and the same as markdown', () => {
-    const lines = formatTable([report('podpool', 0.0002, 123.4), { ...report('buffer', 0.25, 99), knob: { name: 'warm pods', value: 10 } }]).split('\n');
+    const lines = formatTable([
+      report('podpool', 0.0002, 123.4),
+      { ...report('buffer', 0.25, 99), knob: { name: 'warm pods', value: 10 } },
+    ]).split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^podpool\s+1000\s+0\.2\s+0\.020%\s+0\.0\s+12\.5\s+80\.0\s+123\.4\s+2\.00\s+1100\s+40$/);
     expect(lines[2]).toMatch(/^buffer \(warm pods 10\)\s+1000\s+250\s+25\.00%/);
-    expect(formatMarkdownTable([report('oracle', 0, 10)]).split('\n')[2]).toBe('| oracle | 1000 | 0 | 0.00% | 0.0 | 12.5 | 80.0 | 10.0 | 2.00 | 1100 | 40 |');
+    expect(formatMarkdownTable([report('oracle', 0, 10)]).split('\n')[2]).toBe(
+      '| oracle | 1000 | 0 | 0.00% | 0.0 | 12.5 | 80.0 | 10.0 | 2.00 | 1100 | 40 |',
+    );
   });
 });

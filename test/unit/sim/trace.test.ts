@@ -26,7 +26,7 @@ describe('parseTrace', () => {
 });
 
 describe('arrivalSeconds', () => {
-  it('spreads each minute\'s arrivals inside that minute, ascending, the same for the same seed', () => {
+  it("spreads each minute's arrivals inside that minute, ascending, the same for the same seed", () => {
     const trace = parseTrace('minute,count\n0,3\n1,0\n2,2\n');
     const arrivals = arrivalSeconds(trace, createRandom(5));
     expect(arrivals).toHaveLength(5);

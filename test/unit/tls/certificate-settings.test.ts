@@ -21,7 +21,10 @@ describe('parseDuration', () => {
 
 describe('certificateTiming', () => {
   it('keeps the production defaults: 90-day certificates, a 5-year CA, hourly checks', () => {
-    expect(certificateTiming({})).toEqual({ lifetimes: { servingLifetimeMs: 90 * DAY, authorityLifetimeMs: 5 * 365 * DAY }, checkIntervalMs: 3_600_000 });
+    expect(certificateTiming({})).toEqual({
+      lifetimes: { servingLifetimeMs: 90 * DAY, authorityLifetimeMs: 5 * 365 * DAY },
+      checkIntervalMs: 3_600_000,
+    });
   });
 
   it('takes short lifetimes and intervals, for tests and demos', () => {

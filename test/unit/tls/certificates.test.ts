@@ -69,7 +69,10 @@ describe('renewalDecision', () => {
 
   it('renews the serving certificate when it does not cover a requested name', () => {
     const wider = { ...identity, dnsNames: [...identity.dnsNames, 'podpool-webhook.other.svc'] };
-    expect(renewalDecision(bundle, wider, start)).toMatchObject({ renew: 'serving', reason: expect.stringMatching(/does not cover podpool-webhook.other.svc/) });
+    expect(renewalDecision(bundle, wider, start)).toMatchObject({
+      renew: 'serving',
+      reason: expect.stringMatching(/does not cover podpool-webhook.other.svc/),
+    });
   });
 
   it('renews the CA once less than a third of its lifetime remains', () => {
@@ -79,7 +82,9 @@ describe('renewalDecision', () => {
   it('starts over when there is nothing, or nothing readable, or a key that does not match', () => {
     expect(renewalDecision(undefined, identity, start).renew).toBe('authority');
     expect(renewalDecision({ ...bundle, serving: { ...bundle.serving, certPem: 'garbage' } }, identity, start).renew).toBe('authority');
-    expect(renewalDecision({ ...bundle, serving: { ...bundle.serving, keyPem: bundle.authority.keyPem } }, identity, start).renew).toBe('serving');
+    expect(renewalDecision({ ...bundle, serving: { ...bundle.serving, keyPem: bundle.authority.keyPem } }, identity, start).renew).toBe(
+      'serving',
+    );
   });
 });
 
@@ -101,7 +106,10 @@ describe('short configured lifetimes (--cert-validity, --ca-validity)', () => {
   });
 
   it('renews the serving certificate, then the CA, as each enters its last third', () => {
-    expect(renewalDecision(short, identity, at(45))).toMatchObject({ renew: 'serving', reason: expect.stringMatching(/serving certificate expires/) });
+    expect(renewalDecision(short, identity, at(45))).toMatchObject({
+      renew: 'serving',
+      reason: expect.stringMatching(/serving certificate expires/),
+    });
     expect(renewalDecision(short, identity, at(70)).renew).toBe('serving');
     expect(renewalDecision(short, identity, at(80))).toMatchObject({ renew: 'authority', reason: expect.stringMatching(/CA expires/) });
   });

@@ -39,12 +39,16 @@ describe('ReloadableHttpsServer', () => {
     server!.setCertificate(second.serving);
 
     expect((await httpsRequest(url, { ca: second.trustBundlePem, method: 'GET' })).text).toBe('ok');
-    await expect(httpsRequest(url, { ca: first.trustBundlePem, method: 'GET' })).rejects.toThrow(/self-signed|unable to verify|certificate/i);
+    await expect(httpsRequest(url, { ca: first.trustBundlePem, method: 'GET' })).rejects.toThrow(
+      /self-signed|unable to verify|certificate/i,
+    );
   });
 
   it('keeps the current certificate when given one whose key does not match', async () => {
     const url = await serve(first.serving);
-    expect(() => server!.setCertificate({ certPem: second.serving.certPem, keyPem: first.serving.keyPem })).toThrow(/unusable serving certificate/);
+    expect(() => server!.setCertificate({ certPem: second.serving.certPem, keyPem: first.serving.keyPem })).toThrow(
+      /unusable serving certificate/,
+    );
     expect(() => server!.setCertificate({ certPem: 'not a pem', keyPem: 'nor this' })).toThrow(/unusable serving certificate/);
     expect(server!.currentCertificate()).toBe(first.serving);
     expect((await httpsRequest(url, { ca: first.trustBundlePem, method: 'GET' })).status).toBe(200);

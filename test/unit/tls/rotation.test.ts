@@ -18,7 +18,10 @@ const conflict = (): ApiException<string> => new ApiException(409, 'conflict', '
 /** The Secret API of one namespace, in memory, with resourceVersion checks like the API server's. */
 function fakeSecrets(): SecretApi & { secret: V1Secret | undefined } {
   let version = 0;
-  const stored = (body: V1Secret): V1Secret => ({ ...structuredClone(body), metadata: { ...body.metadata, resourceVersion: String((version += 1)) } });
+  const stored = (body: V1Secret): V1Secret => ({
+    ...structuredClone(body),
+    metadata: { ...body.metadata, resourceVersion: String((version += 1)) },
+  });
   const fake = {
     secret: undefined as V1Secret | undefined,
     readNamespacedSecret: () => (fake.secret === undefined ? Promise.reject(notFound()) : Promise.resolve(structuredClone(fake.secret))),
@@ -41,7 +44,10 @@ function fakeConfiguration(): CaBundleApi & { configuration: V1MutatingWebhookCo
   const fake = {
     failing: false,
     patches: 0,
-    configuration: { metadata: { name: 'podpool' }, webhooks: [{ name: 'pods.podpool.dev', clientConfig: {} }] } as V1MutatingWebhookConfiguration,
+    configuration: {
+      metadata: { name: 'podpool' },
+      webhooks: [{ name: 'pods.podpool.dev', clientConfig: {} }],
+    } as V1MutatingWebhookConfiguration,
     readMutatingWebhookConfiguration: () => Promise.resolve(structuredClone(fake.configuration)),
     patchMutatingWebhookConfiguration: ({ body }: { body: Array<{ op: string; path: string; value: unknown }> }) => {
       if (fake.failing) return Promise.reject(new ApiException(500, 'etcd is having a bad day', '', {}));

@@ -38,12 +38,21 @@ describe('caBundleChange', () => {
   it('never takes away a podpool CA before it expires (a stale copy of the Secret, or a Secret deleted by hand)', () => {
     expect(caBundleChange(newer.trustBundlePem, older.trustBundlePem, now)).toEqual({ action: 'none' });
     const unrelated = splitPemCertificates(newer.trustBundlePem)[0]!;
-    expect(caBundleChange(older.trustBundlePem, unrelated, now)).toEqual({ action: 'replace', bundlePem: unrelated + older.authority.certPem });
+    expect(caBundleChange(older.trustBundlePem, unrelated, now)).toEqual({
+      action: 'replace',
+      bundlePem: unrelated + older.authority.certPem,
+    });
   });
 
   it('drops a podpool CA once it has expired, and entries that are not podpool CAs', () => {
     const afterOlderExpired = new Date('2031-01-01T00:00:00Z');
-    expect(caBundleChange(newer.trustBundlePem, newer.authority.certPem, afterOlderExpired)).toEqual({ action: 'replace', bundlePem: newer.authority.certPem });
-    expect(caBundleChange(older.serving.certPem + older.authority.certPem, older.authority.certPem, now)).toEqual({ action: 'replace', bundlePem: older.authority.certPem });
+    expect(caBundleChange(newer.trustBundlePem, newer.authority.certPem, afterOlderExpired)).toEqual({
+      action: 'replace',
+      bundlePem: newer.authority.certPem,
+    });
+    expect(caBundleChange(older.serving.certPem + older.authority.certPem, older.authority.certPem, now)).toEqual({
+      action: 'replace',
+      bundlePem: older.authority.certPem,
+    });
   });
 });

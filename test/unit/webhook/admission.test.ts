@@ -32,14 +32,22 @@ describe('parseAdmissionReview', () => {
     ['ownerReferences that are not a list', review({ metadata: { ownerReferences: {} } }), /ownerReferences must be a list/],
     ['a missing namespace', review(poolPod(), { namespace: undefined }), /request.namespace is required/],
     ['a non-boolean dryRun', review(poolPod(), { dryRun: 'yes' }), /dryRun must be a boolean/],
-    ['a namespace that is not a namespace name', review(poolPod(), { namespace: 'Team_A' }), /request.namespace "Team_A" is not a valid namespace name/],
+    [
+      'a namespace that is not a namespace name',
+      review(poolPod(), { namespace: 'Team_A' }),
+      /request.namespace "Team_A" is not a valid namespace name/,
+    ],
   ])('rejects %s with InvalidArgument', (_name, body, message) => {
     expect(() => parseAdmissionReview(body)).toThrow(PodpoolError);
     expect(() => parseAdmissionReview(body)).toThrow(message);
   });
 
   it.each([
-    ['an apiVersion nested 100,000 lists deep', { apiVersion: JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), kind: 'AdmissionReview' }, /got apiVersion a list/],
+    [
+      'an apiVersion nested 100,000 lists deep',
+      { apiVersion: JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), kind: 'AdmissionReview' },
+      /got apiVersion a list/,
+    ],
     ['a 1 MB label key of a non-string value', review({ metadata: { labels: { ['k'.repeat(1_000_000)]: 1 } } }), /labels\["k+/],
     ['a 1 MB namespace', review(poolPod(), { namespace: 'n'.repeat(1_000_000) }), /request.namespace "n+/],
   ])('rejects %s with a short InvalidArgument message', (_name, body, message) => {
@@ -74,12 +82,18 @@ describe('decideAdmission', () => {
     const pod = { metadata: { ownerReferences: [{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', name: 'sandboxes', uid: 'u' }] } };
     const decision = decide(review(pod));
     expect(decision.outcome).toBe('patched');
-    expect(decision.patch).toEqual([{ op: 'add', path: '/metadata/labels', value: expect.objectContaining({ [POOL_LABEL]: 'sandboxes' }) }]);
+    expect(decision.patch).toEqual([
+      { op: 'add', path: '/metadata/labels', value: expect.objectContaining({ [POOL_LABEL]: 'sandboxes' }) },
+    ]);
   });
 
   it('allows a pod that is already stamped without a patch', () => {
     const first = decide(review(poolPod()));
-    const stamped = poolPod({ app: 'sandbox', [STATE_LABEL]: 'warming', [TEMPLATE_HASH_LABEL]: String(first.patch?.find((o) => o.path.endsWith('template-hash'))?.value) });
+    const stamped = poolPod({
+      app: 'sandbox',
+      [STATE_LABEL]: 'warming',
+      [TEMPLATE_HASH_LABEL]: String(first.patch?.find((o) => o.path.endsWith('template-hash'))?.value),
+    });
     expect(decide(review(stamped))).toMatchObject({ outcome: 'allowed', reason: 'labels already stamped' });
   });
 
@@ -127,7 +141,11 @@ describe('decideAdmission', () => {
     ['an upper-case label', 'Bad_Name', {}],
     ['a label over 253 characters', 'a'.repeat(254), {}],
     ['a label with an empty DNS segment', 'a..b', {}],
-    ['a PodPool owner with an invalid name', undefined, { ownerReferences: [{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', name: '-owner' }] }],
+    [
+      'a PodPool owner with an invalid name',
+      undefined,
+      { ownerReferences: [{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', name: '-owner' }] },
+    ],
   ])('denies a pod naming a pool no PodPool can be (%s), before any lookup and even while the cache syncs', (_name, label, extra) => {
     const labels = label === undefined ? {} : { [POOL_LABEL]: label };
     const pod = { metadata: { generateName: 'x-', labels, ...extra } };
@@ -143,7 +161,14 @@ describe('decideAdmission', () => {
     const huge = 'x'.repeat(1_000_000);
     const answers = [
       decide(review(poolPod({ [POOL_LABEL]: huge }))),
-      decide(review(poolPod({ [POOL_LABEL]: huge }, { ownerReferences: [{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', name: 'sandboxes' }] }))),
+      decide(
+        review(
+          poolPod(
+            { [POOL_LABEL]: huge },
+            { ownerReferences: [{ apiVersion: 'podpool.dev/v1alpha1', kind: 'PodPool', name: 'sandboxes' }] },
+          ),
+        ),
+      ),
       decide(review(poolPod({ [STATE_LABEL]: 'reserved' }, { generateName: huge }))),
       decide(review(poolPod({ [POOL_LABEL]: 'nope' }, { name: huge }))),
       decide(review(poolPod({ [STATE_LABEL]: huge }))),

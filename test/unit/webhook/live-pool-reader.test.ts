@@ -13,8 +13,10 @@ const requests: string[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     requests.push(req.url ?? '');
-    if (req.url?.endsWith('/podpools/sandboxes')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(pool));
-    if (req.url?.endsWith('/podpools/forbidden')) return void res.writeHead(403, { 'content-type': 'application/json' }).end('{"kind":"Status","code":403}');
+    if (req.url?.endsWith('/podpools/sandboxes'))
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(pool));
+    if (req.url?.endsWith('/podpools/forbidden'))
+      return void res.writeHead(403, { 'content-type': 'application/json' }).end('{"kind":"Status","code":403}');
     if (req.url?.endsWith('/podpools/slow')) return;
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"kind":"Status","code":404}');
   });
@@ -27,7 +29,10 @@ afterAll(() => {
 
 function reader(timeoutMs?: number): KubeLivePoolReader {
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromClusterAndUser({ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }, { name: 'u' });
+  kubeConfig.loadFromClusterAndUser(
+    { name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
+    { name: 'u' },
+  );
   return KubeLivePoolReader.fromKubeConfig(kubeConfig, timeoutMs);
 }
 

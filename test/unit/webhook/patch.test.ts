@@ -5,7 +5,10 @@ import { escapeJsonPointerToken, labelPatch, poolPodPatch, stampedLabels, type J
 import { makePool } from './support.js';
 
 /** Applies add/replace operations the way the API server would, for the paths labelPatch emits. */
-function apply(pod: { metadata?: { labels?: Record<string, string> | null } | null }, operations: JsonPatchOperation[]): Record<string, unknown> {
+function apply(
+  pod: { metadata?: { labels?: Record<string, string> | null } | null },
+  operations: JsonPatchOperation[],
+): Record<string, unknown> {
   const result = structuredClone(pod) as Record<string, unknown>;
   for (const operation of operations) {
     const tokens = operation.path
@@ -70,7 +73,9 @@ describe('stampedLabels', () => {
 
 describe('labelPatch', () => {
   it('creates /metadata/labels whole when the pod has no labels', () => {
-    expect(labelPatch({ metadata: {} }, { [POOL_LABEL]: 'p' })).toEqual([{ op: 'add', path: '/metadata/labels', value: { [POOL_LABEL]: 'p' } }]);
+    expect(labelPatch({ metadata: {} }, { [POOL_LABEL]: 'p' })).toEqual([
+      { op: 'add', path: '/metadata/labels', value: { [POOL_LABEL]: 'p' } },
+    ]);
     expect(labelPatch({ metadata: { labels: null } }, { a: 'b' })).toEqual([{ op: 'add', path: '/metadata/labels', value: { a: 'b' } }]);
   });
 

@@ -48,14 +48,22 @@ describe('confirmAdmission', () => {
 
   it('stamps from the API server a pool the cache has not seen yet', async () => {
     const decision = await confirmAdmission(request('fresh'), cache, liveReader([fresh]));
-    expect(decision).toMatchObject({ outcome: 'patched', poolKey: 'team-a/fresh', reason: expect.stringMatching(/read from the API server/) });
+    expect(decision).toMatchObject({
+      outcome: 'patched',
+      poolKey: 'team-a/fresh',
+      reason: expect.stringMatching(/read from the API server/),
+    });
     expect(decision.patch).toContainEqual({ op: 'add', path: '/metadata/labels/app', value: 'fresh' });
     expect(decision.unknownPool).toBeUndefined();
   });
 
   it('fails open, unstamped with a warning, when the API server cannot answer', async () => {
     const decision = await confirmAdmission(request('fresh'), cache, liveReader([], new Error('connect ECONNREFUSED')));
-    expect(decision).toMatchObject({ outcome: 'allowed', poolKey: 'team-a/fresh', reason: expect.stringMatching(/could not confirm it \(connect ECONNREFUSED\)/) });
+    expect(decision).toMatchObject({
+      outcome: 'allowed',
+      poolKey: 'team-a/fresh',
+      reason: expect.stringMatching(/could not confirm it \(connect ECONNREFUSED\)/),
+    });
     expect(decision.patch).toBeUndefined();
     expect(decision.warnings?.[0]).toMatch(/could not be checked and labels were not stamped/);
   });

@@ -59,13 +59,37 @@ describe('POST /mutate-v1-pod', () => {
     ['a JSON string', '"AdmissionReview"', JSON_HEADERS, 400, /entity.parse.failed/],
     ['an empty body', '', JSON_HEADERS, 400, /the request has no body/],
     ['an empty JSON object', '{}', JSON_HEADERS, 400, /got apiVersion <unset> and kind <unset>/],
-    ['a wrong apiVersion', JSON.stringify({ ...review(poolPod()), apiVersion: 'v1' }), JSON_HEADERS, 400, /expected apiVersion admission.k8s.io\/v1/],
-    ['a missing request', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), JSON_HEADERS, 400, /request is missing/],
+    [
+      'a wrong apiVersion',
+      JSON.stringify({ ...review(poolPod()), apiVersion: 'v1' }),
+      JSON_HEADERS,
+      400,
+      /expected apiVersion admission.k8s.io\/v1/,
+    ],
+    [
+      'a missing request',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }),
+      JSON_HEADERS,
+      400,
+      /request is missing/,
+    ],
     ['a missing object', JSON.stringify(review(undefined)), JSON_HEADERS, 400, /request.object is missing/],
-    ['a wrong content type', JSON.stringify(review(poolPod())), { 'content-type': 'text/plain' }, 400, /Content-Type must be application\/json, got "text\/plain"/],
+    [
+      'a wrong content type',
+      JSON.stringify(review(poolPod())),
+      { 'content-type': 'text/plain' },
+      400,
+      /Content-Type must be application\/json, got "text\/plain"/,
+    ],
     ['no content type', JSON.stringify(review(poolPod())), {}, 400, /Content-Type application\/json is required/],
     ['a gzip body', 'x', { ...JSON_HEADERS, 'content-encoding': 'gzip' }, 400, /encoding.unsupported/],
-    ['a body over the limit', JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES) }), JSON_HEADERS, 400, /entity.too.large: body larger than 65536 bytes/],
+    [
+      'a body over the limit',
+      JSON.stringify({ pad: 'x'.repeat(MAX_BODY_BYTES) }),
+      JSON_HEADERS,
+      400,
+      /entity.too.large: body larger than 65536 bytes/,
+    ],
   ])('rejects %s with a JSON error and one log line', async (_name, body, headers, status, message) => {
     const before = await outcomeCount('bad_request');
     const linesBefore = logLines.length;
@@ -101,7 +125,13 @@ describe('POST /mutate-v1-pod', () => {
       () => ({ body: randomBytes(Math.floor(Math.random() * 2048)), headers: JSON_HEADERS }),
       () => ({ body: valid.slice(0, Math.floor(Math.random() * valid.length)), headers: JSON_HEADERS }),
       () => ({ body: JSON.stringify(fc.sample(fc.jsonValue(), 1)[0]), headers: JSON_HEADERS }),
-      () => ({ body: reviewWith(fc.sample(fc.constantFrom('uid', 'kind', 'operation', 'object', 'namespace', 'dryRun'), 1)[0]!, fc.sample(fc.anything(), 1)[0]), headers: JSON_HEADERS }),
+      () => ({
+        body: reviewWith(
+          fc.sample(fc.constantFrom('uid', 'kind', 'operation', 'object', 'namespace', 'dryRun'), 1)[0]!,
+          fc.sample(fc.anything(), 1)[0],
+        ),
+        headers: JSON_HEADERS,
+      }),
       () => ({ body: JSON.stringify(review({ metadata: fc.sample(fc.object(), 1)[0] })), headers: JSON_HEADERS }),
       () => ({ body: '['.repeat(30_000), headers: JSON_HEADERS }),
       () => ({ body: Buffer.from([0xff, 0xfe, 0x7b]), headers: { 'content-type': 'application/json; charset=utf-16' } }),
@@ -143,7 +173,11 @@ describe('POST /mutate-v1-pod with hostile input, at the production body limit',
         return Promise.reject(new Error('the API server refused the request'));
       },
     };
-    hostileServer = new ReloadableHttpsServer('webhook', webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), livePools, log: bufferLogger }), certificates.serving);
+    hostileServer = new ReloadableHttpsServer(
+      'webhook',
+      webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), livePools, log: bufferLogger }),
+      certificates.serving,
+    );
     const { port } = await hostileServer.listen(0, '127.0.0.1');
     hostileUrl = `https://127.0.0.1:${port}/mutate-v1-pod`;
   });
@@ -151,11 +185,20 @@ describe('POST /mutate-v1-pod with hostile input, at the production body limit',
     await hostileServer.close();
   });
 
-  const postHostile = (body: unknown) => httpsRequest(hostileUrl, { ca: certificates.trustBundlePem, headers: JSON_HEADERS, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const postHostile = (body: unknown) =>
+    httpsRequest(hostileUrl, {
+      ca: certificates.trustBundlePem,
+      headers: JSON_HEADERS,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const huge = 'a'.repeat(1_000_000);
 
   it.each([
-    ['an apiVersion nested 100,000 lists deep', `{"apiVersion":${'['.repeat(100_000)}${']'.repeat(100_000)},"kind":"AdmissionReview"}`, /expected apiVersion admission.k8s.io\/v1/],
+    [
+      'an apiVersion nested 100,000 lists deep',
+      `{"apiVersion":${'['.repeat(100_000)}${']'.repeat(100_000)},"kind":"AdmissionReview"}`,
+      /expected apiVersion admission.k8s.io\/v1/,
+    ],
     ['a 1 MB label key', review({ metadata: { labels: { [huge]: 1 } } }), /must be a string/],
     ['a 1 MB namespace', review(poolPod(), { namespace: huge }), /not a valid namespace name/],
   ])('rejects %s with a 400 JSON error and one bounded log line', async (_name, body, message) => {
@@ -178,7 +221,10 @@ describe('POST /mutate-v1-pod with hostile input, at the production body limit',
     const answer = await postHostile(review({ metadata: { generateName: 'x-', labels: { [POOL_LABEL]: huge } } }));
     expect(answer.status).toBe(200);
     const response = JSON.parse(answer.text).response as { allowed: boolean; status: { code: number; message: string } };
-    expect(response).toMatchObject({ allowed: false, status: { code: 403, message: expect.stringMatching(/is not a valid PodPool name/) } });
+    expect(response).toMatchObject({
+      allowed: false,
+      status: { code: 403, message: expect.stringMatching(/is not a valid PodPool name/) },
+    });
     expect(response.status.message.length).toBeLessThan(1_000);
     expect(liveReads.length).toBe(readsBefore);
     const written = logLines.slice(linesBefore);

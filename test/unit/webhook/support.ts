@@ -5,7 +5,11 @@ import type { PodPoolReader } from '../../../src/kube/pool-reader.js';
 import { makeSpec } from '../support/spec.js';
 import { poolKey } from '../../../src/api/pool-key.js';
 
-export function makePool(namespace: string, name: string, podTemplate: PodTemplate = { spec: { containers: [{ name: 'c', image: 'busybox' }] } }): PodPool {
+export function makePool(
+  namespace: string,
+  name: string,
+  podTemplate: PodTemplate = { spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+): PodPool {
   return { apiVersion: API_GROUP_VERSION, kind: KIND, metadata: { namespace, name }, spec: makeSpec({ podTemplate }) };
 }
 
