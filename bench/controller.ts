@@ -65,9 +65,24 @@ async function readyCounter(plane: ControlPlane, watch: Watch, labelSelector: st
       if (isReady(pod)) ready.add(name);
       else ready.delete(name);
     },
-    () => undefined,
+    (err: unknown) => {
+      if (!stopped) ended = err ?? new Error('the watch ended');
+    },
   );
-  return { ready: () => ready.size, pods: () => pods.size, stop: () => request.abort() };
+  let stopped = false;
+  let ended: unknown;
+  // A count from a watch that has ended would wait out its timeout; say why instead.
+  const alive = (): void => {
+    if (ended !== undefined) throw new Error(`the benchmark's watch of ${labelSelector} pods ended: ${String(ended)}`);
+  };
+  return {
+    ready: () => (alive(), ready.size),
+    pods: () => (alive(), pods.size),
+    stop: () => {
+      stopped = true;
+      request.abort();
+    },
+  };
 }
 
 /** The floor's client: one keep-alive agent with the admin certificate, bodies serialized once. */

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionReusingKubeConfig } from '../../../src/kube/kube-config.js';
 import { signCertificate, type PemPair } from '../../../src/tls/index.js';
@@ -20,8 +20,10 @@ beforeAll(async () => {
     issuer: authority,
     leaf: { serverAuth: true, ipAddresses: ['127.0.0.1'] },
   });
-  server = createServer({ cert: serving.certPem, key: serving.keyPem }, (_req, res) => {
+  server = createServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
     res.setHeader('content-type', 'application/json');
+    // A watch: the stream stays open, sending nothing, until the client goes.
+    if (req.url?.includes('watch=true')) return void res.flushHeaders();
     res.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: {}, items: [] }));
   });
   server.on('secureConnection', () => (connections += 1));
@@ -72,6 +74,26 @@ describe('ConnectionReusingKubeConfig', () => {
     // Same CA with a trailing newline: different bytes, so a different identity and new connections.
     load(config, `${authority.certPem}\n`);
     expect(await connectionsFor(config, 10)).toBeGreaterThanOrEqual(1);
+    await config.closeConnections();
+  });
+
+  it('gives each watch a connection of its own, apart from the shared calls', async () => {
+    const config = load(new ConnectionReusingKubeConfig(), authority.certPem) as ConnectionReusingKubeConfig;
+    expect(await connectionsFor(config, 5)).toBeGreaterThanOrEqual(1);
+    const before = connections;
+    const watches = await Promise.all(
+      [1, 2].map(() =>
+        new Watch(config).watch(
+          '/api/v1/namespaces',
+          {},
+          () => undefined,
+          () => undefined,
+        ),
+      ),
+    );
+    expect(connections - before).toBe(2);
+    expect(await connectionsFor(config, 5)).toBe(0);
+    for (const watch of watches) watch.abort();
     await config.closeConnections();
   });
 
