@@ -51,6 +51,8 @@ async function readyCounter(plane: ControlPlane, watch: Watch, labelSelector: st
   const listed = JSON.parse(plane.kubectl(['get', 'pods', '-n', NAMESPACE, '-l', labelSelector, '-o', 'json'])) as {
     metadata: { resourceVersion: string };
   };
+  let stopped = false;
+  let ended: unknown;
   const request = await watch.watch(
     `/api/v1/namespaces/${NAMESPACE}/pods`,
     { labelSelector, resourceVersion: listed.metadata.resourceVersion },
@@ -69,8 +71,6 @@ async function readyCounter(plane: ControlPlane, watch: Watch, labelSelector: st
       if (!stopped) ended = err ?? new Error('the watch ended');
     },
   );
-  let stopped = false;
-  let ended: unknown;
   // A count from a watch that has ended would wait out its timeout; say why instead.
   const alive = (): void => {
     if (ended !== undefined) throw new Error(`the benchmark's watch of ${labelSelector} pods ended: ${String(ended)}`);
