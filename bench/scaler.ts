@@ -5,7 +5,7 @@
  * so every answer runs the full engine with scale-down stabilization. Closed loop at several
  * concurrency levels over one channel (KEDA pools one connection per scaler address); rounds
  * alternate between the two servers so machine noise falls on both.
- * Run: npm run bench:scaler   (CONCURRENCY=1,32,256 SECONDS=3 ROUNDS=3)
+ * Run: npm run bench:scaler [-- --json]   (CONCURRENCY=1,32,256 SECONDS=3 ROUNDS=3)
  */
 import { cpus, loadavg } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
@@ -16,6 +16,7 @@ import { ScalerGrpcServer } from '../src/scaler/grpc-server.js';
 import { externalScalerService } from '../src/scaler/proto.js';
 import { ScalerService } from '../src/scaler/service.js';
 import { emptyHistory, encodeHistory, recordReservations } from '../src/scaling/reservation-history.js';
+import { figure, recordResults, type Figure } from './results.js';
 import { closedLoop, type LatencySummary } from './support.js';
 
 const CONCURRENCY = (process.env.CONCURRENCY ?? '1,32,256').split(',').map(Number);
@@ -86,6 +87,7 @@ const summarize = (rounds: LatencySummary[]) => ({
 await closedLoop(getMetrics(clients.podpool), 32, 1); // warm up JIT and channels
 await closedLoop(getMetrics(clients.bare), 32, 1);
 const rows: string[] = [];
+const figures: Figure[] = [];
 for (const concurrency of CONCURRENCY) {
   const rounds: Record<'podpool' | 'bare', LatencySummary[]> = { podpool: [], bare: [] };
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -94,9 +96,22 @@ for (const concurrency of CONCURRENCY) {
   }
   const b = summarize(rounds.bare);
   const p = summarize(rounds.podpool);
-  rows.push(`| ${concurrency} | bare grpc-js, constant answer | ${b.p50.toFixed(3)} | ${b.p99.toFixed(3)} | ${b.perSecond.toFixed(0)} |`);
   rows.push(
-    `| ${concurrency} | podpool scaler (engine per call) | ${p.p50.toFixed(3)} | ${p.p99.toFixed(3)} | ${p.perSecond.toFixed(0)} |`,
+    `| ${concurrency} | bare grpc-js, constant answer | ${b.p50.toFixed(3)} | ${b.p99.toFixed(3)} | ${b.perSecond.toFixed(0)} | | |`,
+  );
+  rows.push(
+    `| ${concurrency} | podpool scaler (engine per call) | ${p.p50.toFixed(3)} | ${p.p99.toFixed(3)} | ${p.perSecond.toFixed(0)} | ${(p.p50 / b.p50).toFixed(2)}x | ${(p.perSecond / b.perSecond).toFixed(2)}x |`,
+  );
+  figures.push(
+    figure(
+      `GetMetrics calls/s, ${concurrency} in flight`,
+      p.perSecond,
+      '1/s',
+      b.perSecond,
+      concurrency >= 256 ? '>= 0.9x floor' : undefined,
+    ),
+    figure(`GetMetrics p50, ${concurrency} in flight`, p.p50, 'ms', b.p50, concurrency === 1 ? '<= 1.1x floor' : undefined),
+    figure(`GetMetrics p99, ${concurrency} in flight`, p.p99, 'ms', b.p99),
   );
 }
 console.log(`GetMetrics on loopback over one channel, ${POOLS} pools, ${ROUNDS} alternating rounds of ${SECONDS} s per level (medians of rounds)
@@ -104,9 +119,10 @@ Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}
   .map((l) => l.toFixed(1))
   .join(' ')}
 
-| concurrent calls | server | p50 ms | p99 ms | calls/s |
-| ---: | --- | ---: | ---: | ---: |
+| concurrent calls | server | p50 ms | p99 ms | calls/s | p50 x bare | calls/s x bare |
+| ---: | --- | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}`);
+recordResults('scaler', 'npm run bench:scaler -- --json', figures);
 clients.podpool.close();
 clients.bare.close();
 await podpool.close();

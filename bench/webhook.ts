@@ -1,5 +1,5 @@
 /**
- * `npm run bench:webhook [-- --rate 200 --seconds 1 --rounds 15]`
+ * `npm run bench:webhook [-- --rate 200 --seconds 1 --rounds 15 --json]`
  *
  * Admission latency over TLS at a fixed request rate: the podpool webhook (express, parsing,
  * decision, JSON patch) against a bare node:https server that answers the very same bytes, side
@@ -22,6 +22,7 @@ import { newCertificateBundle } from '../src/tls/certificates.js';
 import { admissionReviewBody, parseAdmissionReview } from '../src/webhook/review.js';
 import { webhookApp } from '../src/webhook/route.js';
 import { ReloadableHttpsServer } from '../src/tls/reloadable-https-server.js';
+import { figure, recordResults } from './results.js';
 
 const PATH = '/mutate-v1-pod';
 
@@ -249,6 +250,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '200' },
       seconds: { type: 'string', default: '1' },
       rounds: { type: 'string', default: '15' },
+      json: { type: 'boolean', default: false },
     },
     allowPositionals: true,
   });
@@ -302,6 +304,13 @@ async function main(): Promise<void> {
     `| **ratio webhook / bare** | | | | **${(webhook.p50 / bare.p50).toFixed(2)}x** | **${(webhook.p99 / bare.p99).toFixed(2)}x** | |`,
   );
   if (webhook.errors > 0 || bare.errors > 0) process.exitCode = 1;
+  // One entry per rate, so the 200/s and 1000/s runs sit side by side in results.json.
+  const goal = rate <= 200 ? '<= 1.2x floor' : '<= 1.5x floor';
+  recordResults(`webhook@${rate}`, `npm run bench:webhook -- --rate ${rate} --json`, [
+    figure(`admission p50 at ${rate}/s`, webhook.p50, 'ms', bare.p50, goal),
+    figure(`admission p99 at ${rate}/s`, webhook.p99, 'ms', bare.p99),
+    figure(`achieved rate at ${rate}/s`, webhook.achievedRate, '1/s', bare.achievedRate),
+  ]);
 }
 
 if (isMainThread) {
