@@ -12,7 +12,15 @@
  * Run: npm run bench:controller [-- --json]   (FILL=300 ROUNDS=3 POOLS=1000 PODS=20 STEADY=60 CHANGES=20)
  */
 import { Agent, request } from 'node:https';
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { poolKey, type PoolKey } from '../src/api/pool-key.js';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL } from '../src/api/labels.js';
@@ -44,43 +52,44 @@ async function waitFor(what: string, check: () => boolean, timeoutMs: number): P
   }
 }
 
-/** Counts Ready pods matching a label selector from one watch: the same yardstick for the floor and for podpool. */
-async function readyCounter(plane: ControlPlane, watch: Watch, labelSelector: string) {
+/**
+ * Counts Ready pods matching a label selector from an informer: the same yardstick for the floor
+ * and for podpool. An informer, not a bare watch: the API server ends watches (its watch cache
+ * re-initializes in the first seconds after the CRDs go in), and a count that stops would wait
+ * out its timeout.
+ */
+async function readyCounter(kubeConfig: KubeConfig, core: CoreV1Api, labelSelector: string) {
   const ready = new Set<string>();
   const pods = new Set<string>();
-  const listed = JSON.parse(plane.kubectl(['get', 'pods', '-n', NAMESPACE, '-l', labelSelector, '-o', 'json'])) as {
-    metadata: { resourceVersion: string };
+  const informer = makeInformer(
+    kubeConfig,
+    `/api/v1/namespaces/${NAMESPACE}/pods`,
+    () => core.listNamespacedPod({ namespace: NAMESPACE, labelSelector }),
+    labelSelector,
+  );
+  const seen = (pod: V1Pod): void => {
+    const name = pod.metadata?.name ?? '';
+    pods.add(name);
+    if (isReady(pod)) ready.add(name);
+    else ready.delete(name);
   };
   let stopped = false;
-  let ended: unknown;
-  const request = await watch.watch(
-    `/api/v1/namespaces/${NAMESPACE}/pods`,
-    { labelSelector, resourceVersion: listed.metadata.resourceVersion },
-    (type: string, pod: V1Pod) => {
-      const name = pod.metadata?.name ?? '';
-      if (type === 'DELETED') {
-        pods.delete(name);
-        ready.delete(name);
-        return;
-      }
-      pods.add(name);
-      if (isReady(pod)) ready.add(name);
-      else ready.delete(name);
-    },
-    (err: unknown) => {
-      if (!stopped) ended = err ?? new Error('the watch ended');
-    },
-  );
-  // A count from a watch that has ended would wait out its timeout; say why instead.
-  const alive = (): void => {
-    if (ended !== undefined) throw new Error(`the benchmark's watch of ${labelSelector} pods ended: ${String(ended)}`);
-  };
+  informer.on('add', seen);
+  informer.on('update', seen);
+  informer.on('delete', (pod: V1Pod) => {
+    pods.delete(pod.metadata?.name ?? '');
+    ready.delete(pod.metadata?.name ?? '');
+  });
+  informer.on('error', () => {
+    if (!stopped) setTimeout(() => void informer.start(), 500);
+  });
+  await informer.start();
   return {
-    ready: () => (alive(), ready.size),
-    pods: () => (alive(), pods.size),
+    ready: () => ready.size,
+    pods: () => pods.size,
     stop: () => {
       stopped = true;
-      request.abort();
+      void informer.stop();
     },
   };
 }
@@ -145,7 +154,6 @@ try {
   );
   const custom = operator.kubeConfig.makeApiClient(CustomObjectsApi);
   const core = operator.kubeConfig.makeApiClient(CoreV1Api);
-  const watch = new Watch(operator.kubeConfig);
   const pool = (name: string, replicas: number): object => ({
     apiVersion: `${API_GROUP}/${API_VERSION}`,
     kind: 'PodPool',
@@ -160,7 +168,7 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const mode of round % 2 === 0 ? (['floor', 'podpool'] as const) : (['podpool', 'floor'] as const)) {
       const selector = mode === 'floor' ? 'bench=floor' : `${POOL_LABEL}=fill`;
-      const counter = await readyCounter(plane, watch, selector);
+      const counter = await readyCounter(operator.kubeConfig, core, selector);
       const started = performance.now();
       if (mode === 'floor') {
         const body = JSON.stringify({
