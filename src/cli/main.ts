@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `podpool` command. Each subcommand lives in its own module and is loaded on demand. */
 import { errorMessage, PodpoolError } from '../errors.js';
+import { nodeVersionProblem } from './node-version.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -39,6 +40,12 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Before any command loads its dependencies, which fail obscurely on an old Node.
+  const versionProblem = nodeVersionProblem(process.version);
+  if (versionProblem !== undefined) {
+    console.error(versionProblem);
+    return 1;
+  }
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
