@@ -185,6 +185,13 @@ export const PodPoolStatusSchema = Type.Object({
   desiredReplicas: Type.Optional(Type.Integer({ minimum: 0, description: "The engine's recommendation, also served to KEDA." })),
   currentVelocity: Type.Optional(Type.Number({ description: 'Reservations per minute.' })),
   currentAcceleration: Type.Optional(Type.Number({ description: 'Reservations per minute, per minute.' })),
+  mode: Type.Optional(Type.Enum(['normal', 'spike'], { description: "The engine's mode." })),
+  leadTimeSeconds: Type.Optional(Type.Number({ minimum: 0, description: 'The warm-up lead time the engine sized the pool for.' })),
+  sizedBy: Type.Optional(
+    Type.Enum(['window', 'quantile', 'buffer'], {
+      description: 'The term that set the count: a time window, the availability quantile of demand, or the ready buffer.',
+    }),
+  ),
   observedWarmupSeconds: Type.Optional(
     Type.Number({
       minimum: 0,

@@ -41,14 +41,22 @@ describe('the generated CRD', () => {
     });
   });
 
-  it('shows READY, RESERVED, WARMING, DESIRED, VELOCITY and AGE columns', () => {
+  it('shows READY, RESERVED, WARMING, DESIRED, VELOCITY and AGE columns, and with -o wide the mode, lead time and sizing term', () => {
     expect(version.additionalPrinterColumns.map((c: Node) => c.name.toUpperCase())).toEqual([
       'READY',
       'RESERVED',
       'WARMING',
       'DESIRED',
       'VELOCITY',
+      'MODE',
+      'LEAD',
+      'SIZED-BY',
       'AGE',
+    ]);
+    expect(version.additionalPrinterColumns.filter((c: Node) => c.priority === 1).map((c: Node) => c.name)).toEqual([
+      'Mode',
+      'Lead',
+      'Sized-By',
     ]);
   });
 

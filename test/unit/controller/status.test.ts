@@ -50,6 +50,18 @@ describe('status', () => {
     spec: makeSpec(),
   };
 
+  it("shows the engine's mode, lead time and sizing term (kubectl get pp -o wide)", () => {
+    const built = facts(pool);
+    const status = buildStatus(built);
+    expect(status).toMatchObject({
+      mode: built.recommendation.mode,
+      leadTimeSeconds: Math.round(built.recommendation.leadTimeSeconds),
+      sizedBy: built.recommendation.setBy,
+    });
+    expect(status.mode).toBe('normal');
+    expect(status.leadTimeSeconds).toBe(60);
+  });
+
   it('is unchanged when the API server returns the same status with keys in another order', () => {
     const written = buildStatus(facts(pool));
     const readBack = { ...pool, status: reordered(written) as PodPool['status'] };
