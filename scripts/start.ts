@@ -9,10 +9,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { AdmissionregistrationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { logger } from '../src/log.js';
 import { defaultIdentity, startOperator } from '../src/operator.js';
 import { installCrds, startControlPlane, type ControlPlane } from '../dev/cluster/control-plane.js';
 import { pointAtLoopbackScaler, startKeda } from '../dev/cluster/keda.js';
+import { applyWebhookConfiguration, DEFAULT_CONFIGURATION_NAME, webhookConfiguration } from '../src/webhook/index.js';
 
 const withKeda = process.argv.includes('--keda');
 const configured =
@@ -28,6 +30,8 @@ let kubeconfigPath = configured;
 let plane: ControlPlane | undefined;
 const metricsPort = Number(process.env.METRICS_PORT ?? 8080);
 const scalerPort = Number(process.env.SCALER_PORT ?? 9090);
+const webhookPort = Number(process.env.WEBHOOK_PORT ?? 9443);
+const namespace = process.env.POD_NAMESPACE ?? 'podpool-system';
 
 if (kubeconfigPath === undefined) {
   plane = await startControlPlane();
@@ -40,12 +44,20 @@ if (kubeconfigPath === undefined) {
   if (!withKeda)
     plane.kubectl(['patch', 'pp', 'sandboxes', '-n', 'default', '--type=json', '-p', '[{"op":"remove","path":"/spec/replicas"}]']);
   if (withKeda) stops.unshift((await startKeda(plane)).stop);
+  // The local API server runs on loopback, so it can call the webhook there; the operator fills
+  // in the caBundle as it does for the chart's Service-routed configuration.
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  await applyWebhookConfiguration(
+    kubeConfig.makeApiClient(AdmissionregistrationV1Api),
+    webhookConfiguration({ target: { url: `https://127.0.0.1:${webhookPort}` }, operatorNamespace: namespace }),
+  );
 }
 
 const operator = await startOperator(
   {
     kubeconfigPath,
-    namespace: process.env.POD_NAMESPACE ?? 'podpool-system',
+    namespace,
     leaseName: 'podpool-controller',
     identity: defaultIdentity(),
     leaderElect: true,
@@ -53,14 +65,16 @@ const operator = await startOperator(
     bindAddress: '127.0.0.1',
     workers: 4,
     scalerPort,
-    webhookPort: 0,
+    // Against another cluster its API server cannot reach this process's loopback webhook.
+    webhookPort: plane === undefined ? 0 : webhookPort,
     reservationsPort: Number(process.env.RESERVATIONS_PORT ?? 8443),
     certificates: {
       kind: 'secret',
-      namespace: process.env.POD_NAMESPACE ?? 'podpool-system',
+      namespace,
       secretName: 'podpool-tls',
       serviceNames: ['podpool-reservations'],
       extraNames: ['localhost', '127.0.0.1'],
+      webhookConfigurationName: plane === undefined ? undefined : DEFAULT_CONFIGURATION_NAME,
     },
   },
   logger,
@@ -74,7 +88,7 @@ if (plane !== undefined) {
     );
   const watch = withKeda ? 'kubectl get scaledobject,hpa,pp -w' : 'kubectl get pp -w';
   console.log(
-    `\nLocal control plane is up${withKeda ? ', with KEDA driving the pool' : ''}. In another terminal:\n\n  export KUBECONFIG=${plane.kubeconfigPath}\n  export PATH=${plane.binDir}:$PATH\n  ${watch}\n  kubectl get pods -l podpool.dev/pool=sandboxes -w\n`,
+    `\nLocal control plane is up${withKeda ? ', with KEDA driving the pool' : ''}; the admission webhook on https://127.0.0.1:${webhookPort} stamps the pool's pods (MutatingWebhookConfiguration ${DEFAULT_CONFIGURATION_NAME}). In another terminal:\n\n  export KUBECONFIG=${plane.kubeconfigPath}\n  export PATH=${plane.binDir}:$PATH\n  ${watch}\n  kubectl get pods -l podpool.dev/pool=sandboxes -w\n`,
   );
 }
 

@@ -31,6 +31,16 @@ export interface InformerSource<T extends KubernetesObject> {
   labelSelector?: string;
 }
 
+/**
+ * What the cache keeps of an object: everything but metadata.managedFields, server-side apply's
+ * bookkeeping, which nothing in podpool reads and which is a large share of a pod's bytes (as
+ * controller-runtime's TransformStripManagedFields does). Mutates and returns the object.
+ */
+export function withoutManagedFields<T extends KubernetesObject>(object: T): T {
+  if (object?.metadata?.managedFields !== undefined) delete object.metadata.managedFields;
+  return object;
+}
+
 /** ListWatch takes a Watch; this one hands its calls to a port and reports each the server answered. */
 class PortWatch extends Watch {
   constructor(
@@ -51,6 +61,7 @@ class PortWatch extends Watch {
       (phase, object, raw) => {
         this.onEvent(phase);
         if (phase === 'ERROR') this.log.debug({ path, status: object }, 'informer watch error event');
+        else withoutManagedFields(object as KubernetesObject);
         callback(phase, object, raw);
       },
       (err: unknown) => {
@@ -84,6 +95,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   ) {
     const listAndMarkSynced: ListPromise<T> = async () => {
       const result = await source.list();
+      for (const item of result.items) withoutManagedFields(item);
       informerLists.inc({ resource: this.resource });
       this.log.debug(
         { resource: this.resource, items: result.items.length, resourceVersion: result.metadata?.resourceVersion },

@@ -161,3 +161,34 @@ describe('ResilientInformer counts the watch events it absorbs', () => {
     await counted.stop();
   });
 });
+
+describe('ResilientInformer keeps no managedFields', () => {
+  it('strips them from listed and watched objects before handlers and the cache see them', async () => {
+    const managed = [{ manager: 'kubectl', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': {} } }];
+    const pod = (name: string, resourceVersion: string): V1Pod => ({
+      metadata: { name, namespace: 'a', resourceVersion, labels: { app: 'x' }, managedFields: structuredClone(managed) },
+    });
+    const list = async (): Promise<KubernetesListObject<V1Pod>> => ({ ...emptyList, items: [pod('listed', '100')] });
+    const watch: WatchPort = {
+      watch: async (_path, _query, callback) => {
+        callback('ADDED', pod('watched', '101'), {});
+        return new AbortController();
+      },
+    };
+    const seen: V1Pod[] = [];
+    const stripping = new ResilientInformer<V1Pod>(
+      'strip-test',
+      { path: '/api/v1/pods', list, watch },
+      { onAdd: (p) => seen.push(p) },
+      log,
+    );
+    await stripping.start();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(seen.map((p) => p.metadata?.name).sort()).toEqual(['listed', 'watched']);
+    for (const p of seen) {
+      expect(p.metadata?.managedFields).toBeUndefined();
+      expect(p.metadata?.labels).toEqual({ app: 'x' });
+    }
+    await stripping.stop();
+  });
+});
