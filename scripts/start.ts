@@ -88,7 +88,7 @@ if (plane !== undefined) {
     );
   const watch = withKeda ? 'kubectl get scaledobject,hpa,pp -w' : 'kubectl get pp -w';
   console.log(
-    `\nLocal control plane is up${withKeda ? ', with KEDA driving the pool' : ''}; the admission webhook on https://127.0.0.1:${webhookPort} stamps the pool's pods (MutatingWebhookConfiguration ${DEFAULT_CONFIGURATION_NAME}). In another terminal:\n\n  export KUBECONFIG=${plane.kubeconfigPath}\n  export PATH=${plane.binDir}:$PATH\n  ${watch}\n  kubectl get pods -l podpool.dev/pool=sandboxes -w\n`,
+    `\nLocal control plane is up${withKeda ? ', with KEDA driving the pool' : ''}; the admission webhook on https://127.0.0.1:${webhookPort} admits the pool's pods (MutatingWebhookConfiguration ${DEFAULT_CONFIGURATION_NAME}; podpool_admission_requests_total counts them). In another terminal:\n\n  export KUBECONFIG=${plane.kubeconfigPath}\n  export PATH=${plane.binDir}:$PATH\n  ${watch}\n  kubectl get pods -l podpool.dev/pool=sandboxes -w\n`,
   );
 }
 
