@@ -1,11 +1,25 @@
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
-/** The process logger: JSON lines on stdout; level from LOG_LEVEL (default info). */
-export const logger: Logger = pino({
-  level: process.env.LOG_LEVEL ?? 'info',
-  base: { app: 'podpool' },
-  timestamp: pino.stdTimeFunctions.isoTime,
-});
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * LOG_FORMAT=json or pretty; unset, short coloured lines on a terminal (npm start, the CLI by
+ * hand) and JSON lines everywhere else (a container, a pipe, a log shipper).
+ */
+export function logFormat(env: Record<string, string | undefined> = process.env, isTerminal = process.stdout.isTTY === true): LogFormat {
+  if (env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty') return env.LOG_FORMAT;
+  return isTerminal ? 'pretty' : 'json';
+}
+
+const options = { level: process.env.LOG_LEVEL ?? 'info', base: { app: 'podpool' }, timestamp: pino.stdTimeFunctions.isoTime };
+
+/** The process logger; level from LOG_LEVEL (default info), format from logFormat(). */
+export const logger: Logger =
+  logFormat() === 'pretty'
+    ? // Synchronous, in this thread: a CLI that exits at once still prints its last lines.
+      pino(options, PinoPretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' }))
+    : pino(options);
 
 export type { Logger };
 
