@@ -8,9 +8,15 @@
  *      operator CPU (share of one core), resident memory, reconciles and watch events per second,
  *      and the memory each cached pod costs (heap after a full GC, with the pods vs without);
  *   3. a spec change to one pool while the others idle (replicas +1, then -1, CHANGES times): the
- *      time from the patch sent to the first create or delete the operator sent (seen in its cache).
+ *      time from the patch sent to the first create or delete the operator sent (seen in its cache);
+ *   4. the operator alone: `podpool operator` as its own process, compiled (dist/, as the image
+ *      runs it; built here first), started on those 20,000 pods: its resident memory and CPU over
+ *      STEADY seconds, read from /proc, with none of this process's clients, informers or creation
+ *      burst in them.
  * Run: npm run bench:controller [-- --json]   (FILL=300 ROUNDS=3 POOLS=1000 PODS=20 STEADY=60 CHANGES=20)
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import {
   CoreV1Api,
@@ -29,6 +35,7 @@ import { forEachBounded } from '../src/kube/bounded.js';
 import { informerEvents, reconcileDuration } from '../src/metrics.js';
 import { startOperator } from '../src/operator.js';
 import { installCrds, startControlPlane, type ControlPlane } from '../dev/cluster/control-plane.js';
+import { startOperatorProcess } from '../dev/cluster/operator-process.js';
 import { figure, recordResults, type Figure } from './results.js';
 import { percentile } from './support.js';
 
@@ -293,6 +300,38 @@ try {
     ),
   );
   await operator.stop();
+
+  // 4. the operator alone, in its own process, on the pools and pods that are there
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const alone = await startOperatorProcess({
+    compiled: true,
+    leaseNamespace: 'podpool-system',
+    identity: 'alone',
+    kubeconfigPath: plane.kubeconfigPath,
+    logLevel: 'info',
+    readyTimeoutMs: 120_000,
+  });
+  try {
+    await sleep(30_000); // its first pass over every pool (nothing to do) and the election
+    const pid = alone.child.pid ?? 0;
+    const cpuTicks = (): number => {
+      // utime and stime, fields 14 and 15 of /proc/<pid>/stat, after the ")" that ends the name.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    };
+    const ticksBefore = cpuTicks();
+    await sleep(STEADY * 1000);
+    const ticks = cpuTicks() - ticksBefore;
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    // USER_HZ is 100 on Linux.
+    const aloneCpu = ticks / 100 / STEADY;
+    figures.push(
+      figure(`the operator alone (own process) on ${POOLS * PODS} pods: CPU`, aloneCpu * 100, '% of a core', undefined, '< 5'),
+      figure(`the operator alone (own process) on ${POOLS * PODS} pods: resident memory`, rssKb / 1024, 'MiB', undefined, '< 500'),
+    );
+  } finally {
+    await alone.stop();
+  }
 
   console.log(`Controller against the real API server and kwok (10 nodes with Leases), one operator in this process.
 

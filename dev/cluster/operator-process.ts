@@ -39,6 +39,12 @@ export interface OperatorProcessOptions {
   extraArgs?: string[];
   /** The ports of an earlier process, to restart it where its clients (KEDA, say) expect it; default: free ports. */
   ports?: OperatorPorts;
+  /** LOG_LEVEL of the child (default debug, for tests' logs). */
+  logLevel?: string;
+  /** How long to wait for /readyz (default OPERATOR_READY_TIMEOUT_MS). */
+  readyTimeoutMs?: number;
+  /** Run the compiled dist/cli/main.js, as the container image does (built by `npm run build`), instead of src under tsx. */
+  compiled?: boolean;
 }
 
 export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
@@ -52,9 +58,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   const child = spawn(
     join(process.cwd(), 'node_modules/.bin/node'),
     [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+      ...(options.compiled === true ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts']),
       'operator',
       `--kubeconfig=${options.kubeconfigPath}`,
       `--namespace=${options.leaseNamespace}`,
@@ -67,7 +71,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
       '--bind-address=127.0.0.1',
       ...(options.extraArgs ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: options.logLevel ?? 'debug' } },
   );
   const out = createWriteStream(logFile);
   child.stdout?.pipe(out);
@@ -79,7 +83,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     await exited;
   };
   // Ready once the health endpoint answers.
-  const deadline = Date.now() + OPERATOR_READY_TIMEOUT_MS;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? OPERATOR_READY_TIMEOUT_MS);
   for (;;) {
     try {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
