@@ -8,6 +8,7 @@ import type { PodPool } from '../api/schema.js';
 import { poolKey, type PoolKey } from '../api/pool-key.js';
 import type { Logger } from '../log.js';
 import { ResilientInformer } from './informer.js';
+import { listInPages } from './paged-list.js';
 import type { PodPoolReader } from './pool-reader.js';
 
 type PodPoolObject = PodPool & { metadata: { name: string; namespace: string } };
@@ -47,7 +48,12 @@ export class ClusterCache implements PodPoolReader {
     );
     this.pods = new ResilientInformer<V1Pod>(
       'pods',
-      { path: '/api/v1/pods', list: () => core.listPodForAllNamespaces({ labelSelector: POOL_LABEL }), watch, labelSelector: POOL_LABEL },
+      {
+        path: '/api/v1/pods',
+        list: () => listInPages((page) => core.listPodForAllNamespaces({ labelSelector: POOL_LABEL, ...page })),
+        watch,
+        labelSelector: POOL_LABEL,
+      },
       {
         onAdd: (pod) => this.indexPod(pod),
         onUpdate: (pod) => this.indexPod(pod),
