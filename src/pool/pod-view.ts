@@ -37,8 +37,13 @@ function toMs(value: Date | string | undefined): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** The pod's Ready condition: the first of that type, as every reader of readiness takes it. */
+export function readyConditionOf(pod: PodLike): NonNullable<NonNullable<PodLike['status']>['conditions']>[number] | undefined {
+  return pod.status?.conditions?.find((condition) => condition.type === 'Ready');
+}
+
 export function podView(pod: PodLike): PodView {
-  const readyCondition = pod.status?.conditions?.find((condition) => condition.type === 'Ready');
+  const readyCondition = readyConditionOf(pod);
   const ready = readyCondition?.status === 'True';
   return {
     name: pod.metadata?.name ?? '',

@@ -2,6 +2,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { POOL_LABEL, RESERVATION_TTL_ANNOTATION, RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION } from '../api/labels.js';
 import { classifyPod, type PodClass } from '../pool/classify.js';
+import { readyConditionOf } from '../pool/pod-view.js';
 
 export interface Reservation {
   pod: string;
@@ -25,7 +26,7 @@ function podClass(pod: V1Pod): PodClass {
     labels: pod.metadata?.labels ?? {},
     deletingMs: pod.metadata?.deletionTimestamp === undefined ? undefined : 0,
     phase: pod.status?.phase ?? 'Pending',
-    ready: pod.status?.conditions?.find((condition) => condition.type === 'Ready')?.status === 'True',
+    ready: readyConditionOf(pod)?.status === 'True',
   });
 }
 
