@@ -27,13 +27,12 @@ import {
   type KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { poolKey, type PoolKey } from '../src/api/pool-key.js';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL } from '../src/api/labels.js';
 import { MAX_CONCURRENT_WRITES } from '../src/controller/steps/target.js';
 import { forEachBounded } from '../src/kube/bounded.js';
 import { informerEvents, reconcileDuration } from '../src/metrics.js';
-import { startOperator } from '../src/operator.js';
+import { startBenchOperator } from './operator.js';
 import { installCrds, startControlPlane, type ControlPlane } from '../dev/cluster/control-plane.js';
 import { startOperatorProcess } from '../dev/cluster/operator-process.js';
 import { figure, recordResults, type Figure } from './results.js';
@@ -142,23 +141,7 @@ try {
   installCrds(plane);
   plane.kubectl(['create', 'namespace', NAMESPACE]);
   plane.kubectl(['create', 'namespace', 'podpool-system']);
-  const operator = await startOperator(
-    {
-      kubeconfigPath: plane.kubeconfigPath,
-      namespace: 'podpool-system',
-      leaseName: 'podpool-controller',
-      identity: 'bench',
-      leaderElect: false,
-      metricsPort: 0,
-      bindAddress: '127.0.0.1',
-      workers: 4,
-      scalerPort: 0,
-      webhookPort: 0,
-      reservationsPort: 0,
-      certificates: { kind: 'directory', directory: '' },
-    },
-    pino({ level: 'warn' }),
-  );
+  const operator = await startBenchOperator(plane);
   const custom = operator.kubeConfig.makeApiClient(CustomObjectsApi);
   const core = operator.kubeConfig.makeApiClient(CoreV1Api);
   const pool = (name: string, replicas: number): object => ({

@@ -24,10 +24,10 @@ import {
   type KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { API_GROUP, API_VERSION, PLURAL } from '../src/api/labels.js';
 import type { PodPool } from '../src/api/schema.js';
-import { startOperator, type RunningOperator } from '../src/operator.js';
+import type { RunningOperator } from '../src/operator.js';
+import { startBenchOperator } from './operator.js';
 import { freePort, installCrds, startControlPlane } from '../dev/cluster/control-plane.js';
 import { startKeda } from '../dev/cluster/keda.js';
 import { recommendedHpaBehavior, scaledObjectManifest, UNLIMITED_HPA_BEHAVIOR, type HpaBehavior } from '../dev/cluster/scaled-object.js';
@@ -371,22 +371,7 @@ async function runOnPlane(
     installCrds(plane);
     plane.kubectl(['create', 'namespace', 'podpool-system']);
     const ports = { scalerPort: await freePort(), metricsPort: await freePort() };
-    operator = await startOperator(
-      {
-        kubeconfigPath: plane.kubeconfigPath,
-        namespace: 'podpool-system',
-        leaseName: 'podpool-controller',
-        identity: 'bench',
-        leaderElect: false,
-        ...ports,
-        bindAddress: '127.0.0.1',
-        workers: 4,
-        webhookPort: 0,
-        reservationsPort: 0,
-        certificates: { kind: 'directory', directory: '' },
-      },
-      pino({ level: 'warn' }),
-    );
+    operator = await startBenchOperator(plane, ports);
     const bench = new LoopBench(operator.kubeConfig, ports);
     const runs = profiles.flatMap((profile) => SCENARIOS.map((scenario) => ({ profile, scenario })));
     return await Promise.all(

@@ -14,12 +14,11 @@
  */
 import { Agent, request } from 'node:https';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch, type V1Pod } from '@kubernetes/client-node';
-import { pino } from 'pino';
 import { CLAIM_PLURAL, type PodPoolClaim } from '../src/api/claim-schema.js';
 import { API_GROUP, API_VERSION, PLURAL, POOL_LABEL, STATE_LABEL } from '../src/api/labels.js';
 import { ClaimClient } from '../src/claims/client.js';
 import { ConnectionReusingKubeConfig } from '../src/kube/kube-config.js';
-import { startOperator } from '../src/operator.js';
+import { startBenchOperator } from './operator.js';
 import { ReservationsClient } from '../src/reservations/index.js';
 import { reservationPatch } from '../src/reservations/reserve.js';
 import { installCrds, startControlPlane, type ControlPlane } from '../dev/cluster/control-plane.js';
@@ -129,23 +128,10 @@ try {
   const token = kubectl(['create', 'token', 'caller', '-n', NAMESPACE]).trim();
 
   const port = 18443;
-  const operator = await startOperator(
-    {
-      kubeconfigPath: plane.kubeconfigPath,
-      namespace: 'podpool-system',
-      leaseName: 'podpool-controller',
-      identity: 'bench',
-      leaderElect: false,
-      metricsPort: 0,
-      bindAddress: '127.0.0.1',
-      workers: 4,
-      scalerPort: 0,
-      webhookPort: 0,
-      reservationsPort: port,
-      certificates: { kind: 'secret', namespace: 'podpool-system', secretName: 'podpool-tls', serviceNames: [], extraNames: ['127.0.0.1'] },
-    },
-    pino({ level: 'warn' }),
-  );
+  const operator = await startBenchOperator(plane, {
+    reservationsPort: port,
+    certificates: { kind: 'secret', namespace: 'podpool-system', secretName: 'podpool-tls', serviceNames: [], extraNames: ['127.0.0.1'] },
+  });
   // Callers' clients reuse their connections, as podpool's own do (see src/kube/kube-config.ts).
   const kc = new ConnectionReusingKubeConfig();
   kc.loadFromFile(plane.kubeconfigPath);
