@@ -79,6 +79,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   const livePools = KubeLivePoolReader.fromKubeConfig(kubeConfig);
   const controllerLog = log.child({ role: 'controller' });
   const poolWriter = new KubePoolWriter(kubeConfig);
+  const claims = new ClaimCache(claimSourceOf(kubeConfig), log.child({ role: 'claims-cache' }));
   const reconciler = new Reconciler({
     cache,
     pods: poolWriter,
@@ -86,14 +87,16 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     events: new KubeEventRecorder(kubeConfig, 'podpool-controller', log),
     clock: systemClock,
     log: controllerLog,
+    claims,
   });
   const controller = new PodPoolController(cache, reconciler, controllerLog, { workers: config.workers });
+  // A claim that starts or stops waiting moves the pool's warm count (back-orders).
+  claims.onChange((key) => controller.enqueue(key));
 
   // Unmet demand is recorded by the reservation API on every replica and by the claim controller on the leader.
   const unmetDemand = new UnmetDemandRecorder(KubeUnmetDemandWriter.fromKubeConfig(kubeConfig), {
     log: log.child({ role: 'reservations' }),
   });
-  const claims = new ClaimCache(claimSourceOf(kubeConfig), log.child({ role: 'claims-cache' }));
   const claimApi = KubeClaimStatusWriter.fromKubeConfig(kubeConfig);
   const claimController = new PodPoolClaimController({
     claims,

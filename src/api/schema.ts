@@ -223,6 +223,13 @@ export const PodPoolStatusSchema = Type.Object({
   observedUnmetReservations: Type.Optional(
     Type.Integer({ minimum: 0, description: 'How many of unmetReservations the controller has counted into reservationHistory.' }),
   ),
+  waitingClaims: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'PodPoolClaims of this pool waiting for a ready pod. They are back-orders: the engine keeps one warm pod more for each, on top of the demand it forecasts.',
+    }),
+  ),
   lastScaleTime: Type.Optional(Type.String({ format: 'date-time' })),
   observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
   conditions: Type.Optional(

@@ -74,6 +74,16 @@ export class ClaimCache implements ClaimSource {
     return [...(this.byPool.get(poolKey(namespace, pool))?.values() ?? [])];
   }
 
+  /** Claims of the pool still waiting for a pod (not bound, not finished, not being deleted). */
+  waitingFor(key: PoolKey): number {
+    let waiting = 0;
+    for (const claim of this.byPool.get(key)?.values() ?? []) {
+      const phase = claim.status?.phase;
+      if ((phase === undefined || phase === 'Pending') && claim.metadata.deletionTimestamp === undefined) waiting += 1;
+    }
+    return waiting;
+  }
+
   hasClaims(key: PoolKey): boolean {
     return this.byPool.has(key);
   }

@@ -37,6 +37,11 @@ export class PodPoolController {
     cache.onChange((key) => this.queue?.add(key));
   }
 
+  /** Reconciles the pool soon (something it depends on outside the cache changed, e.g. its claims). */
+  enqueue(key: PoolKey): void {
+    this.queue?.add(key);
+  }
+
   running(): boolean {
     return this.queue !== undefined;
   }

@@ -24,6 +24,7 @@ export function decide(pool: PodPool, observed: Observation, nowMs: number): Dec
         demandProfile: encodeProfile(observed.reservations.profile),
         observedWarmupSeconds: observed.warmups.seconds,
         warmupSamples: observed.warmups.samples,
+        waitingClaims: observed.waitingClaims,
       },
     },
     nowMs,

@@ -32,11 +32,20 @@ export interface Observation {
   admittedWithoutWebhook: PodView[];
   reservations: ObservedReservations;
   warmups: ObservedWarmups;
+  /** Claims of the pool waiting for a pod now. */
+  waitingClaims: number;
   /** Things the pool's owner should know that are not failures of this reconcile. */
   notices: Problem[];
 }
 
-export function observePool(pool: PodPool, pods: readonly V1Pod[], nowMs: number, warmups: WarmupSampler, key: PoolKey): Observation {
+export function observePool(
+  pool: PodPool,
+  pods: readonly V1Pod[],
+  nowMs: number,
+  warmups: WarmupSampler,
+  key: PoolKey,
+  waitingClaims = 0,
+): Observation {
   const hash = templateHash(pool.spec.podTemplate);
   const { views, admittedWithoutWebhook } = adoptPodsAdmittedWithoutWebhook(pods.map(podView), hash);
   const classes = classifyPods(views, hash);
@@ -47,6 +56,7 @@ export function observePool(pool: PodPool, pods: readonly V1Pod[], nowMs: number
     admittedWithoutWebhook,
     reservations: observeReservations(pool, classes, nowMs),
     warmups: warmups.observe(key, pool, classes),
+    waitingClaims,
     notices: admittedWithoutWebhook.length > 0 ? [webhookNotCalled(admittedWithoutWebhook)] : [],
   };
 }

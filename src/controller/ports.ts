@@ -21,6 +21,11 @@ export interface PoolCache extends PoolReader {
   onChange(listener: (key: PoolKey) => void): void;
 }
 
+/** PodPoolClaims waiting for a pod: back-orders the engine sizes the pool for on top of demand. */
+export interface WaitingClaims {
+  waitingFor(key: PoolKey): number;
+}
+
 /** Which pod a guarded write is for: the exact object the decision was computed from. */
 export interface PodVersion {
   uid?: string | undefined;

@@ -15,7 +15,7 @@ import { decide, type Decision } from './decide.js';
 import { Expectations } from './expectations.js';
 import { observePool, WarmupSampler, type Observation } from './observe.js';
 import { expireOrphanedReservations } from './orphaned-reservations.js';
-import type { EventRecorder, PodWriter, PoolReader, StatusWriter } from './ports.js';
+import type { EventRecorder, PodWriter, PoolReader, StatusWriter, WaitingClaims } from './ports.js';
 import { ReconcileFailed, type Problem } from './problems.js';
 import { forgetMetrics, recordMetrics, recordPoolHealth, reportProblems, reportScalingEvents } from './report.js';
 import { buildStatus, statusChanged } from './status.js';
@@ -35,6 +35,8 @@ export interface ReconcilerPorts {
   events: EventRecorder;
   clock: Clock;
   log: Logger;
+  /** Claims waiting for a pod, per pool; none without it (an operator without the claim controller). */
+  claims?: WaitingClaims | undefined;
 }
 
 export interface ReconcileResult {
@@ -65,7 +67,7 @@ export class Reconciler {
     if (pool === undefined) return this.reconcileDeleted(key, namespace, name);
     const nowMs = this.ports.clock.now();
     const target = poolTarget(key, pool, this.ports.cache.podsOf(namespace, name));
-    const observed = observePool(pool, [...target.pods.values()], nowMs, this.warmups, key);
+    const observed = observePool(pool, [...target.pods.values()], nowMs, this.warmups, key, this.ports.claims?.waitingFor(key) ?? 0);
     const decision = decide(pool, observed, nowMs);
     const plan = this.plan(key, observed, decision.wanted);
     const acted = await this.act(target, observed, plan, nowMs);
@@ -150,6 +152,7 @@ export class Reconciler {
       totalReservations: (pool.status?.totalReservations ?? 0) + observed.reservations.count,
       lastReservationMs: observed.reservations.newestMs,
       observedUnmetReservations: observed.reservations.observedUnmet,
+      waitingClaims: observed.waitingClaims,
       observedWarmupSeconds: observed.warmups.seconds,
       warmupSamples: observed.warmups.samples,
       profile: observed.reservations.profile,

@@ -22,6 +22,8 @@ export interface StatusFacts {
   lastReservationMs: number | undefined;
   /** status.unmetReservations as far as it is counted into the history. */
   observedUnmetReservations?: number | undefined;
+  /** Claims of the pool waiting for a pod. */
+  waitingClaims?: number | undefined;
   observedWarmupSeconds: number | undefined;
   warmupSamples: readonly number[];
   profile: DemandProfile;
@@ -95,6 +97,7 @@ export function buildStatus(facts: StatusFacts): PodPoolStatus {
     reservationHistory: encodeHistory(facts.history),
     ...(facts.lastReservationMs !== undefined ? { lastReservationTime: new Date(facts.lastReservationMs).toISOString() } : {}),
     ...(facts.observedUnmetReservations !== undefined ? { observedUnmetReservations: facts.observedUnmetReservations } : {}),
+    ...(facts.waitingClaims !== undefined ? { waitingClaims: facts.waitingClaims } : {}),
     ...(facts.lastScaleTime !== undefined ? { lastScaleTime: facts.lastScaleTime } : {}),
     observedGeneration: pool.metadata.generation,
     conditions: setConditions(pool.status?.conditions, conditions, pool.metadata.generation, facts.nowMs),

@@ -13,11 +13,17 @@ export function maxHistoryBuckets(spec: PodPoolSpec): number {
   return historyBucketsNeeded(spec, DEFAULT_BUCKET_SECONDS);
 }
 
-/** What the engine needs, read from status (the reservation history, observed warm-ups, the weekly profile). */
+/** What the engine needs, read from status (the reservation history, observed warm-ups, the weekly profile, waiting claims). */
 export function observationsFromStatus(spec: PodPoolSpec, status: PodPoolStatus | undefined, nowMs: number): Observations {
   const history = advanceHistory(decodeHistory(status?.reservationHistory, nowMs), nowMs, maxHistoryBuckets(spec));
   const profile = advanceProfile(decodeProfile(status?.demandProfile, nowMs, spec.timeZone), nowMs);
-  return { history, observedWarmupSeconds: status?.observedWarmupSeconds, warmupSamples: status?.warmupSamples, profile };
+  return {
+    history,
+    observedWarmupSeconds: status?.observedWarmupSeconds,
+    warmupSamples: status?.warmupSamples,
+    profile,
+    waitingClaims: status?.waitingClaims,
+  };
 }
 
 export function recommendForPool(pool: Pick<PodPool, 'spec' | 'status'>, now: Date | number): Recommendation {

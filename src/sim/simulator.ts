@@ -160,8 +160,9 @@ export function simulate(policy: Policy, scenario: Scenario): Outcome {
     const views: PodView[] = [];
     for (const pod of warming.values()) views.push(pod.view);
     for (const pod of ready.values()) views.push(pod.view);
-    const desired = policy.desiredWarmPods({ nowMs, readyPods: ready.size, warmingPods: warming.size, reservedPods });
-    const plan = planPods(classifyPods(views, SIMULATED_TEMPLATE), Math.max(desired, waiting.length - waitingHead));
+    const waitingReservations = waiting.length - waitingHead;
+    const desired = policy.desiredWarmPods({ nowMs, readyPods: ready.size, warmingPods: warming.size, reservedPods, waitingReservations });
+    const plan = planPods(classifyPods(views, SIMULATED_TEMPLATE), Math.max(desired, waitingReservations));
     for (const { pod } of plan.delete) {
       const simulated = warming.get(pod.name) ?? ready.get(pod.name);
       if (simulated === undefined) continue;

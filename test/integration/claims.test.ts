@@ -19,7 +19,16 @@ import {
 } from '../../src/api/labels.js';
 import type { PodPool } from '../../src/api/schema.js';
 import { claimsApi } from './support/claims.js';
-import { adminKubeConfig, createNamespace, createPodPool, eventually, installCrd, kubectl, timeoutAfterWaits } from './support/cluster.js';
+import {
+  adminKubeConfig,
+  createNamespace,
+  createPodPool,
+  eventually,
+  installCrd,
+  kubectl,
+  TEST_POD_TEMPLATE,
+  timeoutAfterWaits,
+} from './support/cluster.js';
 import { startOperatorProcess, type OperatorProcess } from './support/operator.js';
 
 const poolRef = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
@@ -127,6 +136,34 @@ describe('PodPoolClaims against a real API server', () => {
       expect((await claims.get(namespace, 'brief')).status?.phase).toBe('Expired');
     },
     timeoutAfterWaits(30_000, 30_000, 20_000, 20_000, 30_000),
+  );
+
+  it(
+    'counts claims waiting for a pod into the pool status and keeps one more warm pod for each',
+    async () => {
+      // Pods that are never scheduled: the claims wait for as long as the test looks.
+      await createPodPool(kc, namespace, 'unschedulable', {
+        minPoolSize: 0,
+        targetReadyPods: 0,
+        maxPoolSize: 20,
+        podTemplate: { spec: { ...TEST_POD_TEMPLATE.spec, nodeSelector: { 'podpool.dev/test': 'no-such-node' } } },
+      });
+      const poolStatus = async (): Promise<PodPool['status']> =>
+        ((await custom.getNamespacedCustomObject({ ...poolRef, namespace, name: 'unschedulable' })) as PodPool).status;
+      await claims.create(namespace, 'wait-1', { poolName: 'unschedulable' });
+      await claims.create(namespace, 'wait-2', { poolName: 'unschedulable' });
+      await eventually('2 waiting claims in the pool status', async () => (await poolStatus())?.waitingClaims === 2, 30_000);
+      const status = await poolStatus();
+      expect(status?.desiredReplicas).toBeGreaterThanOrEqual(2);
+      expect(status?.conditions?.find((condition) => condition.type === 'ScalingActive')?.message).toContain(
+        '+ 2 for claims waiting for a pod',
+      );
+      await claims.delete(namespace, 'wait-1');
+      await eventually('1 waiting claim in the pool status', async () => (await poolStatus())?.waitingClaims === 1, 30_000);
+      await claims.delete(namespace, 'wait-2');
+      await eventually('no waiting claim in the pool status', async () => (await poolStatus())?.waitingClaims === 0, 30_000);
+    },
+    timeoutAfterWaits(30_000, 30_000, 30_000),
   );
 
   it(

@@ -26,12 +26,14 @@ function createPodpoolPolicy({ spec: given, scenario, knob }: PolicySetup): Poll
   };
   return {
     kind: 'polled',
-    desiredWarmPods({ nowMs }) {
+    desiredWarmPods({ nowMs, waitingReservations }) {
       const status = {
         reservationHistory: encodeHistory(history),
         demandProfile: encodeProfile(profile),
         ...(observedWarmupSeconds === undefined ? {} : { observedWarmupSeconds }),
         warmupSamples,
+        // The users waiting are claims waiting for a pod, as the controller counts them.
+        waitingClaims: waitingReservations,
       };
       return recommendForPool({ spec, status }, nowMs).desiredReplicas;
     },

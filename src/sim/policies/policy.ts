@@ -13,6 +13,8 @@ export interface PoolState {
   readyPods: number;
   warmingPods: number;
   reservedPods: number;
+  /** Reservations waiting for a pod to turn ready (cold, first come first served). */
+  waitingReservations: number;
 }
 
 export interface PolledPolicy {

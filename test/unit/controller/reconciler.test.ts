@@ -31,6 +31,28 @@ describe('Reconciler: creating and deleting', () => {
     );
   });
 
+  it('keeps one more warm pod for each claim waiting for a pod, and writes the count to status', async () => {
+    let waiting = 4;
+    const withClaims = new Reconciler({
+      cache: cluster,
+      pods: cluster,
+      status: cluster,
+      events: cluster,
+      clock,
+      log: pino({ level: 'silent' }),
+      claims: { waitingFor: (key) => (key === KEY ? waiting : 0) },
+    });
+    // No spec.replicas: the controller follows the engine, targetReadyPods 2 with no demand yet.
+    cluster.addPool({ targetReadyPods: 2, minPoolSize: 0 });
+    await withClaims.reconcile(KEY);
+    expect(cluster.created).toHaveLength(6);
+    expect(cluster.pool().status).toMatchObject({ waitingClaims: 4, desiredReplicas: 6 });
+    expect(cluster.condition('ScalingActive')?.message).toContain('+ 4 for claims waiting for a pod');
+    waiting = 0;
+    await withClaims.reconcile(KEY);
+    expect(cluster.pool().status?.waitingClaims).toBe(0);
+  });
+
   it('does not create again while the cache has not caught up with its creates', async () => {
     cluster.addPool({ replicas: 3 });
     cluster.autoSync = false;

@@ -17,7 +17,25 @@ function perMinute(counts: number[]): ReservationHistory {
 
 describe('rateAt', () => {
   it('is zero without reservations', () => {
-    expect(rateAt(emptyHistory(NOW), NOW)).toEqual({ velocity: 0, acceleration: 0 });
+    expect(rateAt(emptyHistory(NOW), NOW)).toEqual({ velocity: 0, acceleration: 0, trend: 0 });
+  });
+
+  it('reads a rise as a trend only beyond two standard errors of the slope', () => {
+    // Slope 6/min²: the standard error of five one-minute Poisson rates at the velocity v is sqrt(v / 10).
+    const steep = rateAt(perMinute([2, 8, 14, 20, 26]), NOW);
+    expect(steep.acceleration).toBeCloseTo(6);
+    expect(steep.trend).toBeCloseTo(6 - 2 * Math.sqrt(steep.velocity / 10));
+    expect(steep.trend).toBeGreaterThan(3);
+    // Slope 2/min² at 6/min is within the noise (standard error 0.77): measured, not projected.
+    const gentle = rateAt(perMinute([2, 4, 6, 8, 10]), NOW);
+    expect(gentle.acceleration).toBeCloseTo(2);
+    expect(gentle.velocity).toBeCloseTo(6);
+    expect(gentle.trend).toBeCloseTo(2 - 2 * Math.sqrt(6 / 10));
+    const noisy = rateAt(perMinute([5, 3, 6, 4, 7]), NOW);
+    expect(noisy.acceleration).toBeGreaterThan(0);
+    expect(noisy.trend).toBe(0);
+    const falling = rateAt(perMinute([10, 8, 6, 4, 2]), NOW);
+    expect(falling.trend).toBe(0);
   });
 
   it('measures a steady rate as velocity with no acceleration', () => {

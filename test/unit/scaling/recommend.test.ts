@@ -37,11 +37,22 @@ describe('recommend', () => {
     expect(r.desiredReplicas).toBe(14);
   });
 
-  it('projects a rising rate over the lead time', () => {
+  it('projects a significantly rising rate over the lead time', () => {
     const spec = makeSpec({ targetReadyPods: 0, warmupSeconds: 60, availability: 0.5 });
-    const r = recommend(spec, { history: history([2, 4, 6, 8, 10]) }, NOW);
-    // (velocity 6, the five-minute mean, + acceleration 2 * 1 minute) per minute over 1 minute
-    expect(r.expectedDemand).toBe(8);
+    const r = recommend(spec, { history: history([2, 8, 14, 20, 26]) }, NOW);
+    // velocity 15.8 (the last minute's 26 read at its lower bound) + trend (slope 6 less two
+    // standard errors, 2.51) * 1 minute
+    expect(r.velocity).toBeCloseTo(26 - 2 * Math.sqrt(26));
+    expect(r.trend).toBeCloseTo(6 - 2 * Math.sqrt(r.velocity / 10));
+    expect(r.expectedDemand).toBe(20);
+    expect(r.reason).toContain('rising 3.49/min² over 60s');
+  });
+
+  it('does not project a rise that is within the noise of the slope', () => {
+    const spec = makeSpec({ targetReadyPods: 0, warmupSeconds: 60, availability: 0.5 });
+    const r = recommend(spec, { history: history([5, 3, 6, 4, 7]) }, NOW);
+    expect(r.trend).toBe(0);
+    expect(r.expectedDemand).toBe(5);
   });
 
   it('does not shrink the buffer for a falling rate beyond the velocity itself', () => {
@@ -51,7 +62,7 @@ describe('recommend', () => {
     expect(r.expectedDemand).toBe(Math.ceil(r.velocity));
   });
 
-  it('enters spike mode on velocity or acceleration and plans for two lead times', () => {
+  it('enters spike mode on velocity or acceleration and projects the trend over two lead times', () => {
     const spec = makeSpec({
       targetReadyPods: 1,
       warmupSeconds: 60,
@@ -62,13 +73,38 @@ describe('recommend', () => {
     const steady = recommend(spec, { history: history([4, 4, 4, 4, 4]) }, NOW);
     expect(steady).toMatchObject({ mode: 'normal', expectedDemand: 4, desiredReplicas: 5 });
     const fast = recommend(spec, { history: history([6, 6, 6, 6, 6]) }, NOW);
-    expect(fast).toMatchObject({ mode: 'spike', spikeTrigger: 'velocity', expectedDemand: 12, desiredReplicas: 13 });
+    // A steady rate has no trend to project: spike mode costs nothing there.
+    expect(fast).toMatchObject({ mode: 'spike', spikeTrigger: 'velocity', expectedDemand: 6, desiredReplicas: 7 });
     expect(fast.reason).toContain('spike mode: velocity 6/min >= 5');
+    const climbing = recommend(spec, { history: history([2, 8, 14, 20, 26]) }, NOW);
+    // velocity 15.8 + trend 3.49 over two minutes
+    expect(climbing).toMatchObject({ mode: 'spike', expectedDemand: 23, desiredReplicas: 24 });
+    expect(climbing.reason).toContain('rising 3.49/min² over 120s');
     const ramp = recommend(spec, { history: history([0, 1, 2, 3, 4]) }, NOW);
     expect(ramp).toMatchObject({ mode: 'normal' });
     const jump = recommend(makeSpec({ warmupSeconds: 60, scaleUpAccelerationThreshold: 1 }), { history: history([0, 1, 2, 3, 4]) }, NOW);
     expect(jump).toMatchObject({ mode: 'spike', spikeTrigger: 'acceleration' });
     expect(jump.reason).toContain('spike mode: acceleration 1/min² >= 1');
+  });
+
+  it('adds the claims waiting for a pod on top of the stabilized count, within maxPoolSize', () => {
+    const spec = makeSpec({ targetReadyPods: 3, maxPoolSize: 10 });
+    const none = recommend(spec, { history: emptyHistory(NOW) }, NOW);
+    const waiting = recommend(spec, { history: emptyHistory(NOW), waitingClaims: 4 }, NOW);
+    expect(waiting).toMatchObject({ desiredReplicas: none.desiredReplicas + 4, recommendedNow: none.recommendedNow, waitingClaims: 4 });
+    expect(waiting.reason).toBe('7 warm pods: targetReadyPods 3 + 0 expected in 60s at 0/min; + 4 for claims waiting for a pod');
+    const crowd = recommend(spec, { history: emptyHistory(NOW), waitingClaims: 40 }, NOW);
+    expect(crowd).toMatchObject({ desiredReplicas: 10, limitedBy: 'maxPoolSize' });
+    expect(crowd.reason).toContain('+ 40 for claims waiting for a pod; clamped to maxPoolSize 10');
+    // Nonsense from a hand-edited status counts as none.
+    expect(recommend(spec, { history: emptyHistory(NOW), waitingClaims: -2 }, NOW).desiredReplicas).toBe(none.desiredReplicas);
+    // minPoolSize is a floor of the warm count for users to come; waiting claims come on top of it.
+    const floored = makeSpec({ targetReadyPods: 0, minPoolSize: 2 });
+    expect(recommend(floored, { history: emptyHistory(NOW) }, NOW).limitedBy).toBe('minPoolSize');
+    expect(recommend(floored, { history: emptyHistory(NOW), waitingClaims: 5 }, NOW)).toMatchObject({
+      desiredReplicas: 7,
+      limitedBy: undefined,
+    });
   });
 
   it('keeps the availability quantile of the demand over the lead time (exact Poisson)', () => {

@@ -27,6 +27,7 @@ const state = (nowMs: number, pods: Partial<PoolState> = {}): PoolState => ({
   readyPods: 0,
   warmingPods: 0,
   reservedPods: 0,
+  waitingReservations: 0,
   ...pods,
 });
 const berlin = (hhmm: string): number => Date.parse(`2026-01-05T${hhmm}:00+01:00`);
@@ -43,6 +44,11 @@ describe('podpool policy', () => {
     const now = START + 120_000;
     expect(policy.desiredWarmPods(state(now))).toBe(recommend(berlinDays, { history }, now).desiredReplicas);
     expect(policy.desiredWarmPods(state(now))).toBeGreaterThan(berlinDays.targetReadyPods);
+    // Users waiting for a pod are the controller's waiting claims: back-orders on top.
+    expect(policy.desiredWarmPods(state(now, { waitingReservations: 3 }))).toBe(
+      recommend(berlinDays, { history, waitingClaims: 3 }, now).desiredReplicas,
+    );
+    expect(policy.desiredWarmPods(state(now, { waitingReservations: 3 }))).toBe(policy.desiredWarmPods(state(now)) + 3);
   });
 });
 
