@@ -20,7 +20,7 @@ import type { PodPool } from '../src/api/schema.js';
 import { admit } from '../src/webhook/admission.js';
 import { newCertificateBundle } from '../src/tls/certificates.js';
 import { admissionReviewBody, parseAdmissionReview } from '../src/webhook/review.js';
-import { webhookApp } from '../src/webhook/route.js';
+import { webhookHandler } from '../src/webhook/route.js';
 import { ReloadableHttpsServer } from '../src/tls/reloadable-https-server.js';
 import { figure, recordResults } from './results.js';
 
@@ -128,7 +128,11 @@ async function runServers(): Promise<void> {
     JSON.stringify(admissionReviewBody(admit(parseAdmissionReview(JSON.parse(admissionReviewRequest())), reader).response)),
   );
 
-  const webhook = new ReloadableHttpsServer('webhook', webhookApp({ pools: reader, log: pino({ level: 'silent' }) }), certificates.serving);
+  const webhook = new ReloadableHttpsServer(
+    'webhook',
+    webhookHandler({ pools: reader, log: pino({ level: 'silent' }) }),
+    certificates.serving,
+  );
   const bare = createServer({ cert: certificates.serving.certPem, key: certificates.serving.keyPem }, (req, res) => {
     // Read the whole body first, as the webhook must, so both pay for receiving the request.
     req.on('data', () => {});

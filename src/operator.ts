@@ -33,7 +33,7 @@ import { scalerHttpRouter } from './scaler/http-routes.js';
 import { ScalerService } from './scaler/service.js';
 import { closeServer, listen, metricsAndHealthApp } from './server.js';
 import { ReloadableHttpsServer, startServingCertificates, type CertificateSource, type ServingCertificates } from './tls/index.js';
-import { KubeLivePoolReader, webhookApp } from './webhook/index.js';
+import { KubeLivePoolReader, webhookHandler } from './webhook/index.js';
 import express from 'express';
 
 export interface OperatorConfig {
@@ -142,7 +142,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   let webhookServer: ReloadableHttpsServer | undefined;
   let reservationsServer: ReloadableHttpsServer | undefined;
   if (config.webhookPort > 0) {
-    webhookServer = new ReloadableHttpsServer('webhook', webhookApp({ pools: cache, livePools, log: log.child({ role: 'webhook' }) }));
+    webhookServer = new ReloadableHttpsServer('webhook', webhookHandler({ pools: cache, livePools, log: log.child({ role: 'webhook' }) }));
     httpsServers.push(webhookServer);
   }
   if (config.reservationsPort > 0) {

@@ -13,4 +13,4 @@ export {
 } from './configuration.js';
 export { labelPatch, poolPodPatch, stampedLabels, type JsonPatchOperation } from './patch.js';
 export { parseAdmissionReview, admissionReviewBody, type AdmissionRequest, type AdmissionResponse } from './review.js';
-export { MAX_ADMISSION_BODY_BYTES, webhookApp, webhookRouter, type WebhookRouteOptions } from './route.js';
+export { MAX_ADMISSION_BODY_BYTES, webhookHandler, type WebhookRouteOptions } from './route.js';

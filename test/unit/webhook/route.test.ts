@@ -6,7 +6,7 @@ import { POOL_LABEL, STATE_LABEL } from '../../../src/api/labels.js';
 import { admissionRequestsTotal } from '../../../src/metrics.js';
 import { newCertificateBundle, type CertificateBundle } from '../../../src/tls/certificates.js';
 import type { LivePoolReader } from '../../../src/webhook/live-pool-reader.js';
-import { webhookApp } from '../../../src/webhook/route.js';
+import { webhookHandler } from '../../../src/webhook/route.js';
 import { ReloadableHttpsServer } from '../../../src/tls/reloadable-https-server.js';
 import { httpsRequest, makePool, poolReader, review } from './support.js';
 
@@ -19,7 +19,7 @@ const bufferLogger = pino({ level: 'info' }, { write: (line: string) => void log
 
 beforeAll(async () => {
   certificates = await newCertificateBundle({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] }, new Date());
-  const app = webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), log: bufferLogger, maxBodyBytes: MAX_BODY_BYTES });
+  const app = webhookHandler({ pools: poolReader([makePool('team-a', 'sandboxes')]), log: bufferLogger, maxBodyBytes: MAX_BODY_BYTES });
   server = new ReloadableHttpsServer('webhook', app, certificates.serving);
   const { port } = await server.listen(0, '127.0.0.1');
   url = `https://127.0.0.1:${port}/mutate-v1-pod`;
@@ -175,7 +175,7 @@ describe('POST /mutate-v1-pod with hostile input, at the production body limit',
     };
     hostileServer = new ReloadableHttpsServer(
       'webhook',
-      webhookApp({ pools: poolReader([makePool('team-a', 'sandboxes')]), livePools, log: bufferLogger }),
+      webhookHandler({ pools: poolReader([makePool('team-a', 'sandboxes')]), livePools, log: bufferLogger }),
       certificates.serving,
     );
     const { port } = await hostileServer.listen(0, '127.0.0.1');
