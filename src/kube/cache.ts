@@ -8,7 +8,8 @@ import type { PodPool } from '../api/schema.js';
 import { poolKey, type PoolKey } from '../api/pool-key.js';
 import type { Logger } from '../log.js';
 import { ResilientInformer } from './informer.js';
-import { listInPages } from './paged-list.js';
+import { cachedPod } from './cached-pod.js';
+import { LIST_PAGE_SIZE, listInPages } from './paged-list.js';
 import type { PodPoolReader } from './pool-reader.js';
 
 type PodPoolObject = PodPool & { metadata: { name: string; namespace: string } };
@@ -50,8 +51,9 @@ export class ClusterCache implements PodPoolReader {
       'pods',
       {
         path: '/api/v1/pods',
-        list: () => listInPages((page) => core.listPodForAllNamespaces({ labelSelector: POOL_LABEL, ...page })),
+        list: () => listInPages((page) => core.listPodForAllNamespaces({ labelSelector: POOL_LABEL, ...page }), LIST_PAGE_SIZE, cachedPod),
         watch,
+        transform: cachedPod,
         labelSelector: POOL_LABEL,
       },
       {

@@ -28,6 +28,8 @@ export interface InformerSource<T extends KubernetesObject> {
   path: string;
   list: ListPromise<T>;
   watch: WatchPort;
+  /** What the cache keeps of each object listed or watched; by default all but managedFields. */
+  transform?: (object: T) => T;
   labelSelector?: string;
 }
 
@@ -45,6 +47,7 @@ export function withoutManagedFields<T extends KubernetesObject>(object: T): T {
 class PortWatch extends Watch {
   constructor(
     private readonly port: WatchPort,
+    private readonly transform: (object: KubernetesObject) => KubernetesObject,
     private readonly onAnswered: () => void,
     private readonly onEvent: (phase: string) => void,
     private readonly log: Logger,
@@ -61,8 +64,7 @@ class PortWatch extends Watch {
       (phase, object, raw) => {
         this.onEvent(phase);
         if (phase === 'ERROR') this.log.debug({ path, status: object }, 'informer watch error event');
-        else withoutManagedFields(object as KubernetesObject);
-        callback(phase, object, raw);
+        callback(phase, phase === 'ERROR' ? object : this.transform(object as KubernetesObject), raw);
       },
       (err: unknown) => {
         if (err) failed = true;
@@ -93,9 +95,10 @@ export class ResilientInformer<T extends KubernetesObject> {
     handlers: InformerHandlers<T>,
     private readonly log: Logger,
   ) {
+    const transform = source.transform ?? withoutManagedFields;
     const listAndMarkSynced: ListPromise<T> = async () => {
       const result = await source.list();
-      for (const item of result.items) withoutManagedFields(item);
+      result.items = result.items.map(transform);
       informerLists.inc({ resource: this.resource });
       this.log.debug(
         { resource: this.resource, items: result.items.length, resourceVersion: result.metadata?.resourceVersion },
@@ -107,6 +110,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     };
     const watch = new PortWatch(
       source.watch,
+      (object) => transform(object as T),
       () => this.answered(),
       (phase) => informerEvents.inc({ resource: this.resource, type: phase }),
       log.child({ resource }),

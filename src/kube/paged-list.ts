@@ -19,14 +19,15 @@ export interface ListPage<T> {
 export async function listInPages<T extends KubernetesObject>(
   listPage: (page: { limit: number; _continue?: string }) => Promise<ListPage<T>>,
   pageSize = LIST_PAGE_SIZE,
+  transform: (object: T) => T = withoutManagedFields,
 ): Promise<KubernetesListObject<T>> {
   const items: T[] = [];
   let token: string | undefined;
   let last: ListPage<T>;
   do {
     last = await listPage(token === undefined ? { limit: pageSize } : { limit: pageSize, _continue: token });
-    // Stripped page by page, so the cache's copy is all that stays.
-    for (const item of last.items) items.push(withoutManagedFields(item));
+    // Transformed page by page, so the cache's copy is all that stays.
+    for (const item of last.items) items.push(transform(item));
     token = last.metadata?._continue || undefined;
   } while (token !== undefined);
   return { apiVersion: last.apiVersion, kind: last.kind, metadata: { resourceVersion: last.metadata?.resourceVersion }, items };
