@@ -302,7 +302,7 @@ async function main(): Promise<void> {
     `| bare node:https, same bytes | ${bare.requests} | ${bare.errors} | ${bare.achievedRate.toFixed(1)} | ${ms(bare.p50)} | ${ms(bare.p99)} | ${ms(bare.max)} |`,
   );
   console.log(
-    `| podpool webhook (express) | ${webhook.requests} | ${webhook.errors} | ${webhook.achievedRate.toFixed(1)} | ${ms(webhook.p50)} | ${ms(webhook.p99)} | ${ms(webhook.max)} |`,
+    `| podpool webhook | ${webhook.requests} | ${webhook.errors} | ${webhook.achievedRate.toFixed(1)} | ${ms(webhook.p50)} | ${ms(webhook.p99)} | ${ms(webhook.max)} |`,
   );
   console.log(
     `| **ratio webhook / bare** | | | | **${(webhook.p50 / bare.p50).toFixed(2)}x** | **${(webhook.p99 / bare.p99).toFixed(2)}x** | |`,
