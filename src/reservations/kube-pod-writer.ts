@@ -2,6 +2,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { RESERVED_AT_ANNOTATION, RESERVED_BY_ANNOTATION, RESERVED_BY_CALLER_ANNOTATION, STATE_LABEL } from '../api/labels.js';
 import { apiStatus } from '../kube/api-status.js';
+import { rawPodMergePatch, type PodMergePatch } from '../kube/raw-pod-patch.js';
 import { errorMessage, PodpoolError } from '../errors.js';
 import { reservationPatch, type ReservationPodWriter, type ReservationWrite, type ReservationWriteResult } from './reserve.js';
 
@@ -27,19 +28,25 @@ function writeFailure(action: string, error: unknown): PodpoolError {
   return new PodpoolError(code, `${action} failed: ${detail}`, { cause: error });
 }
 
+/** The patch through client-node's typed API (as tests hand in a fake CoreV1Api). */
+function typedMergePatch(pods: PodApi): PodMergePatch {
+  return (namespace, name, body, fieldManager) =>
+    pods.patchNamespacedPod({ name, namespace, body, fieldManager }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+}
+
 export class KubeReservationPodWriter implements ReservationPodWriter {
-  constructor(private readonly pods: PodApi) {}
+  constructor(
+    private readonly pods: PodApi,
+    private readonly mergePatch: PodMergePatch = typedMergePatch(pods),
+  ) {}
 
   static fromKubeConfig(kubeConfig: KubeConfig): KubeReservationPodWriter {
-    return new KubeReservationPodWriter(kubeConfig.makeApiClient(CoreV1Api));
+    return new KubeReservationPodWriter(kubeConfig.makeApiClient(CoreV1Api), rawPodMergePatch(kubeConfig));
   }
 
   async reserve(write: ReservationWrite): Promise<ReservationWriteResult> {
     try {
-      const pod = await this.pods.patchNamespacedPod(
-        { name: write.podName, namespace: write.namespace, body: reservationPatch(write), fieldManager: RESERVATIONS_FIELD_MANAGER },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      const pod = await this.mergePatch(write.namespace, write.podName, reservationPatch(write), RESERVATIONS_FIELD_MANAGER);
       return { kind: 'reserved', pod };
     } catch (error) {
       const status = apiStatus(error);
