@@ -1,6 +1,6 @@
 /** Runs `podpool operator` as a real child process against a local control plane (tests, benchmarks). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './control-plane.js';
@@ -47,13 +47,30 @@ export interface OperatorProcessOptions {
   compiled?: boolean;
 }
 
+/** Free ports are found by binding port 0 and letting go: a parallel test file can take one before the child binds it. */
+const PORT_ATTEMPTS = 3;
+
+class PortTaken extends Error {}
+
 export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
-  const { metricsPort, scalerPort, webhookPort, reservationsPort } = options.ports ?? {
-    metricsPort: await freePort(),
-    scalerPort: await freePort(),
-    webhookPort: await freePort(),
-    reservationsPort: await freePort(),
-  };
+  if (options.ports !== undefined) return launchOperator(options, options.ports);
+  for (let attempt = 1; ; attempt += 1) {
+    const ports = {
+      metricsPort: await freePort(),
+      scalerPort: await freePort(),
+      webhookPort: await freePort(),
+      reservationsPort: await freePort(),
+    };
+    try {
+      return await launchOperator(options, ports);
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function launchOperator(options: OperatorProcessOptions, ports: OperatorPorts): Promise<OperatorProcess> {
+  const { metricsPort, scalerPort, webhookPort, reservationsPort } = ports;
   const logFile = join(mkdtempSync(join(tmpdir(), 'podpool-op-')), `${options.identity}.log`);
   const child = spawn(
     join(process.cwd(), 'node_modules/.bin/node'),
@@ -77,6 +94,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const outputClosed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const waitExit = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);
@@ -91,7 +109,13 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== null) throw new Error(`operator exited early; log: ${logFile}`);
+    if (child.exitCode !== null) {
+      await outputClosed;
+      if (!out.writableFinished) await new Promise((resolve) => setTimeout(resolve, 200));
+      const log = readFileSync(logFile, 'utf8');
+      if (log.includes('EADDRINUSE')) throw new PortTaken(`operator could not bind a port; log: ${logFile}`);
+      throw new Error(`operator exited early; log: ${logFile}`);
+    }
     if (Date.now() > deadline) throw new Error(`operator did not become ready; log: ${logFile}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
