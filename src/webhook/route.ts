@@ -113,7 +113,8 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     };
     req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    req.once('error', reject);
+    // The client went away mid-body: its fault, not the webhook's (answered and logged as a 400).
+    req.once('error', (error) => reject(new RejectedRequest(400, `the request body was cut off: ${errorMessage(error)}`)));
   });
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:https';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +104,32 @@ describe('POST /mutate-v1-pod', () => {
     const written = logLines.slice(linesBefore);
     expect(written).toHaveLength(1);
     expect(written[0]).toMatchObject({ level: 40, msg: 'rejected admission request', status, reason: expect.stringMatching(message) });
+  });
+
+  it('logs a client that goes away mid-body as a rejected request, not as a webhook failure', async () => {
+    const linesBefore = logLines.length;
+    const target = new URL(url);
+    const sent = request({
+      host: target.hostname,
+      port: target.port,
+      path: target.pathname,
+      method: 'POST',
+      ca: certificates.trustBundlePem,
+      headers: { ...JSON_HEADERS, 'content-length': '1000' },
+    });
+    sent.on('error', () => undefined);
+    sent.write('{"apiVersion":');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    sent.destroy();
+    const deadline = Date.now() + 5_000;
+    while (logLines.length === linesBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(logLines.slice(linesBefore)).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'rejected admission request',
+        reason: expect.stringMatching(/the request body was cut off/),
+      }),
+    ]);
   });
 
   it('answers other methods with 405 and other paths with 404', async () => {
