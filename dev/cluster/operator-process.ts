@@ -45,6 +45,8 @@ export interface OperatorProcessOptions {
   readyTimeoutMs?: number;
   /** Run the compiled dist/cli/main.js, as the container image does (built by `npm run build`), instead of src under tsx. */
   compiled?: boolean;
+  /** Flags for the child's node (e.g. the chart's `--max-old-space-size`). */
+  nodeOptions?: string[];
 }
 
 /** Free ports are found by binding port 0 and letting go: a parallel test file can take one before the child binds it. */
@@ -75,6 +77,7 @@ async function launchOperator(options: OperatorProcessOptions, ports: OperatorPo
   const child = spawn(
     join(process.cwd(), 'node_modules/.bin/node'),
     [
+      ...(options.nodeOptions ?? []),
       ...(options.compiled === true ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts']),
       'operator',
       `--kubeconfig=${options.kubeconfigPath}`,
