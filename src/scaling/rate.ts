@@ -91,25 +91,19 @@ export function rateAt(history: ReservationHistory, atMs: number): Rate {
   // Per-minute rates, newest first, at x = minutes before atMs (group midpoints).
   const xs: number[] = [];
   const ys: number[] = [];
+  const seconds: number[] = [];
   let offsetSeconds = 0;
   for (let start = 0; start < slots.length; start += perMinuteSlots) {
     const group = slots.slice(start, start + perMinuteSlots);
     const groupSeconds = group.reduce((sum, slot) => sum + slot.seconds, 0);
     xs.push(-(offsetSeconds + groupSeconds / 2) / 60);
     ys.push(perMinute(group));
+    seconds.push(groupSeconds);
     offsetSeconds += groupSeconds;
   }
   const acceleration = leastSquaresSlope(xs, ys);
-  const trend = Math.max(0, acceleration - TREND_SIGMAS * slopeStandardError(xs, groupSeconds(slots, perMinuteSlots), velocity));
+  const trend = Math.max(0, acceleration - TREND_SIGMAS * slopeStandardError(xs, seconds, velocity));
   return { velocity, acceleration, trend };
-}
-
-function groupSeconds(slots: readonly Slot[], perGroup: number): number[] {
-  const seconds: number[] = [];
-  for (let start = 0; start < slots.length; start += perGroup) {
-    seconds.push(slots.slice(start, start + perGroup).reduce((sum, slot) => sum + slot.seconds, 0));
-  }
-  return seconds;
 }
 
 /**

@@ -114,6 +114,11 @@ export function leadTime(spec: PodPoolSpec, observations: Observations): { secon
   return { seconds: DEFAULT_LEAD_TIME_SECONDS, source: 'default' };
 }
 
+/** How far ahead the trend is projected: one lead time, two in spike mode. */
+function trendProjectionSeconds(mode: Mode, leadSeconds: number): number {
+  return mode === 'spike' ? SPIKE_HORIZON_FACTOR * leadSeconds : leadSeconds;
+}
+
 type Instant = Omit<Recommendation, 'desiredReplicas' | 'recommendedNow' | 'stabilized' | 'waitingClaims' | 'reason'> & {
   replicas: number;
 };
@@ -129,9 +134,7 @@ function recommendAt(spec: PodPoolSpec, observations: Observations, atMs: number
   else if (spec.scaleUpAccelerationThreshold !== undefined && acceleration >= spec.scaleUpAccelerationThreshold)
     spikeTrigger = 'acceleration';
   const mode: Mode = spikeTrigger === undefined ? 'normal' : 'spike';
-  const projectionMinutes = mode === 'spike' ? SPIKE_HORIZON_FACTOR * leadMinutes : leadMinutes;
-
-  const liveRate = velocity + trend * projectionMinutes;
+  const liveRate = velocity + (trend * trendProjectionSeconds(mode, lead.seconds)) / 60;
   const profile = profileRateAhead(observations.profile, history, atMs, lead.seconds * 1000);
   const fromProfile = profile !== undefined && profile.rate > liveRate;
   const forecastRate = fromProfile ? profile.rate : liveRate;
@@ -229,7 +232,7 @@ function explain(spec: PodPoolSpec, r: Omit<Recommendation, 'reason'>): string {
       ? `${round(r.forecastRate)}/min from the weekly profile (live ${round(r.velocity)}/min)`
       : r.trend > 0
         ? `${round(r.forecastRate)}/min (velocity ${round(r.velocity)}/min rising ${round(r.trend)}/min² over ${round(
-            (r.mode === 'spike' ? SPIKE_HORIZON_FACTOR : 1) * r.leadTimeSeconds,
+            trendProjectionSeconds(r.mode, r.leadTimeSeconds),
           )}s)`
         : `${round(r.forecastRate)}/min`;
   const lead = `${round(r.leadTimeSeconds)}s${r.leadTimeSource === 'observed' ? ' (observed warm-ups)' : ''}`;
