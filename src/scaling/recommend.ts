@@ -18,13 +18,14 @@
  * The pool is a base-stock inventory: the warm count S covers the demand of the next lead time,
  * and claims already waiting are back-orders on top of it (each takes the next pod that turns
  * Ready). Without them a crowd's first waiting users take the very pods the forecast asked for,
- * and the users after them wait too: on the shipped flash-crowd trace counting them cut the cold
- * rate from 29 % to 18 % for 0.4 % more idle pods.
+ * and the users after them wait too: on the shipped flash-crowd trace, with the back-orders not
+ * capped by maxPoolSize, counting them cut the cold rate from 29 % to 18 % for 0.4 % more idle
+ * pods (the shipped pool's maxPoolSize of 50 caps them there, and the trace stays at 29 %).
  *
  * Spike mode starts when velocity or acceleration reaches its threshold; it projects the trend
  * over two lead times, so the pool grows ahead of a ramp instead of one warm-up behind it. (It
  * used to plan two lead times of the whole demand, which at a steady high rate only added idle
- * pods: 10-20 % of the cost on the shipped traces.)
+ * pods: 6-20 % of the cost on the shipped traces.)
  */
 import type { PodPoolSpec } from '../api/schema.js';
 import { warmCountFor } from './demand-quantile.js';
